@@ -1,0 +1,221 @@
+"""Build: load the ontology and the curated data, derive, validate, and only then swap the new store in.
+
+Each data file `data/<stem>.ttl` becomes the named graph mgg:<stem>, derived from the source it describes,
+id:source/<stem>. The loading uses Oxigraph's bulk loader (linear in the size of the data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyoxigraph as ox
+
+from . import rules as rules_mod
+from . import store as store_mod
+from . import validate as validate_mod
+from .config import Settings
+from .errors import DataSyntaxError, MunigraphError, ValidationFailed
+from .vocab import DEFAULT_BASE, MG, MGG, META_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, VOCABULARIES_GRAPH, XSD, project_root
+
+PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@dataclass
+class InputFile:
+    path: Path
+    graph: str
+    kind: str  # ontology, vocabularies or data
+    shown: str  # the path as the user sees it in messages
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class BuildReport:
+    files: list[InputFile] = field(default_factory=list)
+    triples_per_graph: dict[str, int] = field(default_factory=dict)
+    rules: rules_mod.RulesResult | None = None
+    validation: validate_mod.ValidationReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    store_path: Path | None = None
+    build_date: dt.date | None = None
+
+
+def ontology_dir() -> Path:
+    return project_root() / "ontology"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def input_files(data_paths: list[Path]) -> list[InputFile]:
+    """The ontology, the vocabularies, then every data file (a folder means its *.ttl files, sorted)."""
+    onto = ontology_dir()
+    files = [
+        InputFile(onto / "munigraph.ttl", ONTOLOGY_GRAPH, "ontology", _shown(onto / "munigraph.ttl")),
+        InputFile(onto / "vocabularies.ttl", VOCABULARIES_GRAPH, "vocabularies", _shown(onto / "vocabularies.ttl")),
+        InputFile(onto / "rules.ttl", RULES_GRAPH, "rules", _shown(onto / "rules.ttl")),
+    ]
+    seen: dict[str, Path] = {}
+    for data_path in data_paths:
+        data_path = Path(data_path)
+        if data_path.is_dir():
+            found = sorted(data_path.glob("*.ttl"))
+        elif data_path.is_file():
+            if data_path.suffix != ".ttl":
+                raise MunigraphError(f"{data_path}: expected a Turtle file (.ttl)")
+            found = [data_path]
+        else:
+            raise MunigraphError(f"{data_path}: no such file or folder")
+        for path in found:
+            if path.stem in seen and seen[path.stem].resolve() != path.resolve():
+                raise MunigraphError(f"{path}: another data file, {seen[path.stem]}, already has the name {path.stem!r}; each source needs its own name")
+            seen[path.stem] = path
+            files.append(InputFile(path, MGG + path.stem, "data", _shown(path)))
+    return files
+
+
+def _syntax_error(shown: str, exc: SyntaxError) -> DataSyntaxError:
+    message = exc.args[0] if exc.args else str(exc)
+    if ": " in message:
+        message = message.split(": ", 1)[1]
+    line = exc.lineno or 0
+    column = exc.offset or 0
+    return DataSyntaxError(f"{shown}:{line}:{column}: {message}")
+
+
+def load_file(oxstore: ox.Store, item: InputFile, base: str = DEFAULT_BASE) -> None:
+    graph = ox.NamedNode(item.graph)
+    try:
+        if base == DEFAULT_BASE:
+            oxstore.bulk_load(path=str(item.path), format=ox.RdfFormat.TURTLE, to_graph=graph)
+        else:
+            # A deployment with its own base: rewrite entity IRIs while loading (one pass, linear).
+            quads = (ox.Quad(_rebase(t.subject, base), t.predicate, _rebase(t.object, base), graph)
+                     for t in ox.parse(path=str(item.path), format=ox.RdfFormat.TURTLE))
+            oxstore.bulk_extend(quads)
+    except SyntaxError as exc:
+        raise _syntax_error(item.shown, exc) from None
+    except OSError as exc:
+        raise MunigraphError(f"{item.shown}: cannot read: {exc}") from None
+
+
+def _rebase(term, base: str):
+    if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE):
+        return ox.NamedNode(base + term.value[len(DEFAULT_BASE):])
+    return term
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_per_graph(oxstore: ox.Store) -> dict[str, int]:
+    result = oxstore.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {sol["g"].value: int(sol["n"].value) for sol in result}
+
+
+def write_meta(oxstore: ox.Store, files: list[InputFile], base: str, built_at: dt.datetime) -> None:
+    """Describe every data graph in mgg:meta: its file, content hash, and the source it is derived from."""
+    meta = ox.NamedNode(META_GRAPH)
+    counts = count_per_graph(oxstore)
+    quads = []
+
+    def add(s, p, o):
+        quads.append(ox.Quad(s, ox.NamedNode(p), o, meta))
+
+    build = ox.NamedNode(MGG + "meta#build")
+    add(build, MG + "builtAt", ox.Literal(built_at.isoformat(timespec="seconds"), datatype=ox.NamedNode(XSD + "dateTime")))
+    for item in files:
+        g = ox.NamedNode(item.graph)
+        add(g, RDF_TYPE, ox.NamedNode(MG + "SourceGraph") if item.kind == "data" else ox.NamedNode(MG + "ProjectGraph"))
+        add(g, MG + "sourceFile", ox.Literal(item.shown))
+        add(g, MG + "contentHash", ox.Literal("sha256:" + sha256(item.path)))
+        add(g, MG + "tripleCount", ox.Literal(str(counts.get(item.graph, 0)), datatype=ox.NamedNode(XSD + "integer")))
+        if item.kind == "data":
+            add(g, PROV + "wasDerivedFrom", ox.NamedNode(base + "source/" + item.stem))
+    oxstore.extend(quads)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def assemble(oxstore: ox.Store, files: list[InputFile], settings: Settings, build_date: dt.date,
+             report: BuildReport, progress: Progress | None = None) -> None:
+    """Load, describe and derive into `oxstore`. Shared by `build` (on disk) and `validate` (in memory)."""
+    t0 = time.perf_counter()
+    for k, item in enumerate(files, 1):
+        if progress:
+            progress(f"loading {item.shown}", k, len(files))
+        load_file(oxstore, item, settings.base)
+    write_meta(oxstore, files, settings.base, dt.datetime.now(dt.timezone.utc))
+    report.timings["load"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    rules = rules_mod.load_rules(ontology_dir() / "rules.ttl")
+    report.rules = rules_mod.run_rules(
+        oxstore, rules, build_date,
+        progress=(lambda group, rnd, new: progress(f"deriving (order {group[0].order:g}, round {rnd}, +{new})", 0, 0)) if progress else None,
+    )
+    report.timings["derive"] = time.perf_counter() - t1
+    report.triples_per_graph = count_per_graph(oxstore)
+
+
+def build(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,
+          build_date: dt.date | None = None) -> BuildReport:
+    """Build into a new database; validate; swap it in only when it conforms. Raises on any failure."""
+    report = BuildReport(build_date=build_date or dt.date.today())
+    report.files = input_files(data_paths or [settings.data])
+    store_dir = Path(settings.store)
+    build_dir = store_mod.new_build_dir(store_dir)
+    started = time.perf_counter()
+    try:
+        oxstore = ox.Store(str(build_dir))
+        assemble(oxstore, report.files, settings, report.build_date, report, progress)
+        t = time.perf_counter()
+        if progress:
+            progress("validating", 0, 0)
+        report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+        report.timings["validate"] = time.perf_counter() - t
+        oxstore.add(ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
+                            ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH)))
+        if not report.validation.conforms:
+            failure = ValidationFailed(report.validation.summary_line())
+            failure.validation = report.validation
+            raise failure
+        oxstore.flush()
+        oxstore.optimize()
+        del oxstore  # close the database before other processes open it read-only
+    except BaseException:
+        store_mod.discard(build_dir)
+        raise
+    store_mod.swap_in(store_dir, build_dir)
+    report.store_path = build_dir
+    report.timings["total"] = time.perf_counter() - started
+    return report
+
+
+def check(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,
+          build_date: dt.date | None = None) -> BuildReport:
+    """Assemble and validate in memory without touching the store (what `munigraph validate` runs)."""
+    report = BuildReport(build_date=build_date or dt.date.today())
+    report.files = input_files(data_paths or [settings.data])
+    oxstore = ox.Store()
+    assemble(oxstore, report.files, settings, report.build_date, report, progress)
+    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    return report
