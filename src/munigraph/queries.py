@@ -183,7 +183,7 @@ def add_labels(store, result: SelectResult, languages: list[str]) -> SelectResul
     for start in range(0, len(iris), 500):
         chunk = iris[start:start + 500]
         values = " ".join(f"<{i}>" for i in chunk)
-        rows = store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS}label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}").rows
+        rows = store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS}label>|<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://purl.org/dc/terms/title> ?l }}").rows
         for x, label in rows:
             labels.setdefault(str(x), {})[getattr(label, "language", None) or ""] = str(label)
 
