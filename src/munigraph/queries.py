@@ -185,7 +185,10 @@ def add_labels(store, result: SelectResult, languages: list[str]) -> SelectResul
         values = " ".join(f"<{i}>" for i in chunk)
         rows = store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS}label>|<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://purl.org/dc/terms/title> ?l }}").rows
         for x, label in rows:
-            labels.setdefault(str(x), {})[getattr(label, "language", None) or ""] = str(label)
+            options = labels.setdefault(str(x), {})
+            lang = getattr(label, "language", None) or ""
+            if lang not in options or str(label) < options[lang]:  # deterministic when a source adds a second label
+                options[lang] = str(label)
 
     def pick(iri: str) -> str | None:
         options = labels.get(iri)

@@ -67,11 +67,20 @@ def short(term, prefixes: dict[str, str]) -> str:
 
 
 def print_table(result: SelectResult, console: Console, prefixes: dict[str, str], title: str | None = None) -> None:
+    """For people: an IRI column with a label column beside it is shown once, by its label."""
+    labelled = {var for var in result.variables if f"{var}Label" in result.variables}
+    shown = [k for k, var in enumerate(result.variables) if not (var.endswith("Label") and var[:-5] in labelled)]
+    index = {var: k for k, var in enumerate(result.variables)}
     table = Table(title=title, show_lines=False, header_style="bold")
-    for var in result.variables:
-        table.add_column(var, overflow="fold")
+    for k in shown:
+        table.add_column(result.variables[k], overflow="fold")
     for row in result.rows:
-        table.add_row(*[short(v, prefixes) for v in row])
+        cells = []
+        for k in shown:
+            var = result.variables[k]
+            label = row[index[f"{var}Label"]] if var in labelled else None
+            cells.append(plain(label) if label is not None else short(row[k], prefixes))
+        table.add_row(*cells)
     console.print(table)
     console.print(f"{len(result.rows)} row(s)", style="dim")
 
