@@ -7,6 +7,7 @@ id:source/<stem>. The loading uses Oxigraph's bulk loader (linear in the size of
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -176,6 +177,24 @@ def assemble(oxstore: ox.Store, files: list[InputFile], settings: Settings, buil
     report.triples_per_graph = count_per_graph(oxstore)
 
 
+def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progress: Progress | None) -> None:
+    oxstore = ox.Store(str(build_dir))
+    assemble(oxstore, report.files, settings, report.build_date, report, progress)
+    t = time.perf_counter()
+    if progress:
+        progress("validating", 0, 0)
+    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    report.timings["validate"] = time.perf_counter() - t
+    oxstore.add(ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
+                        ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH)))
+    if not report.validation.conforms:
+        failure = ValidationFailed(report.validation.summary_line())
+        failure.validation = report.validation
+        raise failure
+    oxstore.flush()
+    oxstore.optimize()
+
+
 def build(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,
           build_date: dt.date | None = None) -> BuildReport:
     """Build into a new database; validate; swap it in only when it conforms. Raises on any failure."""
@@ -185,25 +204,14 @@ def build(settings: Settings, data_paths: list[Path] | None = None, progress: Pr
     build_dir = store_mod.new_build_dir(store_dir)
     started = time.perf_counter()
     try:
-        oxstore = ox.Store(str(build_dir))
-        assemble(oxstore, report.files, settings, report.build_date, report, progress)
-        t = time.perf_counter()
-        if progress:
-            progress("validating", 0, 0)
-        report.validation = validate_mod.validate_store(oxstore, settings, report.files)
-        report.timings["validate"] = time.perf_counter() - t
-        oxstore.add(ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
-                            ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH)))
-        if not report.validation.conforms:
-            failure = ValidationFailed(report.validation.summary_line())
-            failure.validation = report.validation
-            raise failure
-        oxstore.flush()
-        oxstore.optimize()
-        del oxstore  # close the database before other processes open it read-only
-    except BaseException:
+        _build_into(build_dir, report, settings, progress)
+    except BaseException as exc:
+        # Drop the frames that still hold the half-built database open, then remove it.
+        exc.__traceback__ = None
+        gc.collect()
         store_mod.discard(build_dir)
         raise
+    gc.collect()  # the database is closed once its Store object is gone; other processes may now open it
     store_mod.swap_in(store_dir, build_dir)
     report.store_path = build_dir
     report.timings["total"] = time.perf_counter() - started

@@ -149,4 +149,9 @@ def swap_in(store_dir: Path, build_dir: Path) -> None:
 
 
 def discard(build_dir: Path) -> None:
-    shutil.rmtree(build_dir, ignore_errors=True)
+    """Remove a failed build; the database's background threads may still be closing files, so retry briefly."""
+    for _ in range(20):
+        shutil.rmtree(build_dir, ignore_errors=True)
+        if not build_dir.exists():
+            return
+        time.sleep(0.05)
