@@ -212,3 +212,23 @@ def test_labels_follow_lang(mg):
     uk = mg("--lang", "uk", "query", "shared-partners", "--param", "a=Koszalin", "--param", "b=Troki", "--format", "csv").csv()
     assert pl[0]["partnerLabel"] != uk[0]["partnerLabel"]
     assert any(ch in uk[0]["partnerLabel"] for ch in "ІіФф")  # Cyrillic
+
+
+def test_2010_koszalin_ivano_frankivsk_agreement_and_signatories(mg):
+    rows = mg("query", "signatories", "--param", "a=Koszalin", "--param", "b=Ivano-Frankivsk", "--format", "csv").csv()
+    signed = {r["personLabel"]: r for r in rows if r["role"].endswith("role-signed")}
+    assert {"Przemysław Krzyżanowski"} <= set(signed)
+    assert any("Anushkevychus" in name or "Анушкевичус" in name for name in signed)
+    assert {r["date"] for r in rows} == {"2010-05"}
+    assert signed["Przemysław Krzyżanowski"]["post"].endswith("/post/pl/koszalin/deputy-president")
+
+
+def test_trakai_partners_with_dates_and_lida_partners(mg):
+    trakai = {r["partner"].removeprefix(GOV): r for r in mg("query", "partners", "--param", "municipality=Trakai", "--format", "csv").csv()}
+    assert trakai["ua/lutsk"]["start"] == "2010"
+    assert trakai["ge/mtskheta"]["start"] == "2015"
+    assert trakai["pl/siemiatycze-county"]["start"] == "2001-05-01"
+    assert trakai["de/schonebeck"]["start"] == "2022-06-03"
+    assert {"pl/koszalin", "ua/ivano-frankivsk", "pl/gizycko", "pl/mragowo"} <= set(trakai)
+    lida = {r["partner"].removeprefix(GOV) for r in mg("query", "partners", "--param", "municipality=Lida", "--format", "csv").csv()}
+    assert {"pl/koszalin", "ru/svetly", "bg/silistra", "pl/elk"} <= lida
