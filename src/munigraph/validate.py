@@ -127,8 +127,9 @@ def _label(graph: Graph, node, languages: list[str]) -> str:
 def _files_of(oxstore: ox.Store, node) -> list[str]:
     if not isinstance(node, URIRef):
         return []
-    result = oxstore.query(
-        f"SELECT DISTINCT ?file WHERE {{ GRAPH ?g {{ <{node}> ?p ?o }} GRAPH <{META_GRAPH}> {{ ?g <{MG}sourceFile> ?file }} }} ORDER BY ?file")
+    result = oxstore.query(f"""SELECT DISTINCT ?file WHERE {{
+        {{ GRAPH ?g {{ <{node}> ?p ?o }} FILTER(?g != <{META_GRAPH}>) }} UNION {{ BIND(<{node}> AS ?g) }}
+        GRAPH <{META_GRAPH}> {{ ?g <{MG}sourceFile> ?file }} }} ORDER BY ?file""")
     return [sol["file"].value for sol in result]
 
 
@@ -141,7 +142,8 @@ def _prefixes(shapes: Graph, node) -> str:
 
 
 def _targets(oxstore: ox.Store, shapes: Graph, shape) -> set[str]:
-    """Focus nodes of a shape (SHACL 2.1.3): targetNode, targetClass (with subclasses), targetSubjectsOf, targetObjectsOf."""
+    """Focus nodes of a shape: targetNode, targetClass (with subclasses), targetSubjectsOf, targetObjectsOf
+    (SHACL 2.1.3) and SPARQL-based targets (SHACL-AF)."""
     patterns = []
     for node in shapes.objects(shape, SH.targetNode):
         patterns.append(f"BIND({node.n3()} AS ?this)")
@@ -151,11 +153,18 @@ def _targets(oxstore: ox.Store, shapes: Graph, shape) -> set[str]:
         patterns.append(f"?this <{prop}> ?any")
     for prop in shapes.objects(shape, SH.targetObjectsOf):
         patterns.append(f"?any <{prop}> ?this")
-    if not patterns:
-        return set()
-    union = " UNION ".join("{ " + p + " }" for p in patterns)
-    rows = oxstore.query(f"SELECT DISTINCT ?this WHERE {{ {union} }}", use_default_graph_as_union=True)
-    return {str(_rdflib(sol["this"])) for sol in rows}
+    queries = []
+    if patterns:
+        union = " UNION ".join("{ " + p + " }" for p in patterns)
+        queries.append(f"SELECT DISTINCT ?this WHERE {{ {union} }}")
+    for target in shapes.objects(shape, SH.target):
+        select = shapes.value(target, SH.select)
+        if select is not None:
+            queries.append(_prefixes(shapes, target) + str(select))
+    found: set[str] = set()
+    for query in queries:
+        found.update(str(_rdflib(sol["this"])) for sol in oxstore.query(query, use_default_graph_as_union=True))
+    return found
 
 
 def _rdflib(term):
@@ -203,8 +212,13 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
                     continue
                 bindings = {v.value: _rdflib(sol[v]) for v in variables if sol[v] is not None}
                 found.append((shape, constraint, severity, focus, bindings, messages))
+    report = results.value(None, RDF.type, SH.ValidationReport, any=False)
     for shape, constraint, severity, focus, bindings, messages in found:
         node = BNode()
+        if report is not None:
+            results.add((report, SH.result, node))
+            if severity == SH.Violation:
+                results.set((report, SH.conforms, Literal(False)))
         results.add((node, RDF.type, SH.ValidationResult))
         results.add((node, SH.resultSeverity, severity))
         results.add((node, SH.sourceShape, shape))
