@@ -64,3 +64,52 @@ def store(store_dir):
 def settings(store_dir):
     from munigraph.config import load_settings
     return load_settings(ROOT / "munigraph.toml").with_overrides(store=store_dir)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`munigraph serve` started as a user would, on a free port of 127.0.0.1."""
+
+    def __init__(self, store: Path, *extra: str, env: dict | None = None):
+        import time
+        import urllib.request
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(Path(str(store) + f".serve-{self.port}.log"), "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "munigraph", "--store", str(store), "serve", "--port", str(self.port), "--log-level", "warning", *extra],
+            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"munigraph serve exited with {self.proc.returncode}: {Path(self.log.name).read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/sparql?query=ASK%7B%7D", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("munigraph serve did not answer within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def live(store_dir):
+    """The project's own server over the session's store, for tests that speak HTTP to it."""
+    server = LiveServer(store_dir)
+    yield server
+    server.stop()

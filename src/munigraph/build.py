@@ -191,6 +191,11 @@ def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progre
         failure = ValidationFailed(report.validation.summary_line())
         failure.validation = report.validation
         raise failure
+    # The default graph holds the merge of all named graphs, each triple once (an RDF merge, as SPARQL
+    # defines a dataset's default graph); GRAPH ?g still tells which source states what.
+    if progress:
+        progress("merging the default graph", 0, 0)
+    oxstore.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     oxstore.flush()
     oxstore.optimize()
 

@@ -181,6 +181,38 @@ def query(obj: Context, name, params, file, fmt, no_labels):
         results.write_graph(result, fmt, out, PREFIXES)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told otherwise).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL updates that carry the token of $MUNIGRAPH_UPDATE_TOKEN.")
+@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds after which a query is stopped (503).")
+@click.option("--max-rows", default=100_000, show_default=True, type=int, help="Most result rows (or triples) returned; more are cut with a note.")
+@click.option("--max-request-bytes", default=1_000_000, show_default=True, type=int, help="Largest request body accepted (413 above).")
+@click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes (1 when updates are allowed).")
+@click.option("--allow-service", "allowed_services", multiple=True, metavar="URL", help="A SPARQL endpoint that SERVICE may call. Repeatable.")
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.pass_obj
+def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request_bytes, workers, allowed_services, log_level):
+    """Serve the store over HTTP: SPARQL 1.1 endpoint at /sparql, entity pages under /id/, named queries under /api/.
+
+    Read-only unless started with --allow-update (and then updates need MUNIGRAPH_UPDATE_TOKEN).
+    """
+    import os
+
+    import uvicorn
+
+    from .web.app import ServerOptions, create_app
+
+    token = os.environ.get("MUNIGRAPH_UPDATE_TOKEN")
+    if allow_update and not token:
+        raise MunigraphError("--allow-update needs a token in the environment variable MUNIGRAPH_UPDATE_TOKEN")
+    options = ServerOptions(allow_update=allow_update, update_token=token, timeout=timeout, max_rows=max_rows,
+                            max_request_bytes=max_request_bytes, workers=workers, allowed_services=list(allowed_services))
+    app = create_app(obj.settings, options)
+    err.print(f"munigraph: serving {app.state.server.location} on http://{host}:{port}/ (SPARQL at /sparql)")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
 def main(argv=None) -> int:
     try:
         cli.main(args=argv, prog_name="munigraph", standalone_mode=False)

@@ -35,9 +35,11 @@ def store_summary(store, languages=None) -> dict:
               for g, n, f in store.select(_GRAPHS).rows]
     classes = [{"class": str(c), "entities": int(n)} for c, n in store.select(_CLASSES).rows]
     build = {str(p).rsplit("#", 1)[-1]: str(o) for p, o in store.select(_BUILD).rows}
+    merged = int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
     return {
         "store": str(store.location) if store.location else None,
         "triples": sum(g["triples"] for g in graphs),
+        "distinct_triples": merged,
         "graphs": graphs,
         "classes": classes,
         "build": build,
@@ -56,6 +58,7 @@ def print_summary(summary: dict, console: Console) -> None:
     for g in summary["graphs"]:
         table.add_row(_short(g["graph"]), g["file"] or "", str(g["triples"]))
     table.add_row("[bold]all graphs[/bold]", "", f"[bold]{summary['triples']}[/bold]")
+    table.add_row("default graph (their merge, each triple once)", "", str(summary["distinct_triples"]))
     console.print(table)
     classes = Table(title="Entities per class", header_style="bold")
     classes.add_column("class")

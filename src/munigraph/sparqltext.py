@@ -82,7 +82,7 @@ def declared_prefixes(toks: list[Token]) -> dict[str, str]:
 
 
 def guard(query: str, *, local_graphs: set[str] | None = None, allow_network: bool = False,
-          known_prefixes: dict[str, str] | None = None) -> None:
+          known_prefixes: dict[str, str] | None = None, allowed_services: list[str] | None = None) -> None:
     """Refuse SERVICE and LOAD, and FROM / FROM NAMED naming a graph the store does not hold.
 
     munigraph never fetches anything for a query; these are refused so that a query cannot be used to make
@@ -96,9 +96,12 @@ def guard(query: str, *, local_graphs: set[str] | None = None, allow_network: bo
     for k, tok in enumerate(toks):
         word = tok.text.upper() if tok.kind == "word" else ""
         if word == "SERVICE":
-            target = toks[k + 1].text if k + 1 < len(toks) else ""
-            if target.upper() == "SILENT" and k + 2 < len(toks):
-                target = toks[k + 2].text
+            target = toks[k + 1] if k + 1 < len(toks) else None
+            if target is not None and target.text.upper() == "SILENT" and k + 2 < len(toks):
+                target = toks[k + 2]
+            if target is not None and _expand(target, prefixes) in (allowed_services or []):
+                continue
+            target = target.text if target is not None else ""
             raise RefusedQuery(f"SERVICE {target} refused: munigraph does not send queries to other endpoints unless they are allowed")
         if word == "LOAD":
             raise RefusedQuery("LOAD refused: munigraph does not fetch remote data")
@@ -164,3 +167,61 @@ def bind(query: str, values: dict[str, Node | None]) -> str:
     row = " ".join(term_text(v) for v in values.values())
     block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
     return query[:insert_at] + block + query[insert_at:]
+
+
+class UpdateDatasetConflict(RefusedQuery):
+    pass
+
+
+def _operations(toks: list[Token]) -> list[list[Token]]:
+    """Split an update request into its operations (at ';' outside braces)."""
+    ops, current, depth = [], [], 0
+    for tok in toks:
+        if tok.kind == "punct" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == "}":
+            depth -= 1
+        if tok.kind == "punct" and tok.text == ";" and depth == 0:
+            ops.append(current)
+            current = []
+            continue
+        current.append(tok)
+    if current:
+        ops.append(current)
+    return ops
+
+
+def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri: a USING clause before each WHERE of a
+    DELETE/INSERT operation (SPARQL 1.1 Protocol 2.2.3). An operation that has its own USING or WITH conflicts."""
+    if not default_graphs and not named_graphs:
+        return update
+    clause = " ".join([f"USING <{g}>" for g in default_graphs] + [f"USING NAMED <{g}>" for g in named_graphs]) + " "
+    inserts = []
+    for op in _operations(significant(update)):
+        words = [t for t in op if t.kind == "word"]
+        k = 0
+        while k < len(words) and words[k].text.upper() in ("PREFIX", "BASE"):
+            k += 1 if words[k].text.upper() == "BASE" else 2
+        keyword = words[k].text.upper() if k < len(words) else ""
+        nxt = words[k + 1].text.upper() if k + 1 < len(words) else ""
+        if keyword not in ("DELETE", "INSERT", "WITH") or nxt in ("DATA", "WHERE"):
+            continue
+        depth = 0
+        where = None
+        for tok in op:
+            if tok.kind == "punct" and tok.text == "{":
+                depth += 1
+            elif tok.kind == "punct" and tok.text == "}":
+                depth -= 1
+            elif tok.kind == "word" and depth == 0:
+                upper = tok.text.upper()
+                if upper in ("USING", "WITH"):
+                    raise UpdateDatasetConflict(f"the update has its own {upper} clause and the request gives using-graph-uri/using-named-graph-uri; give one or the other")
+                if upper == "WHERE" and where is None:
+                    where = tok.start
+        if where is not None:
+            inserts.append(where)
+    for position in sorted(inserts, reverse=True):
+        update = update[:position] + clause + update[position:]
+    return update

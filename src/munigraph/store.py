@@ -71,7 +71,7 @@ def to_oxigraph(term: Node):
 
 
 class EmbeddedStore:
-    """Read access to one Oxigraph database; the default graph is the union of all named graphs."""
+    """Read access to one Oxigraph database; its default graph is the merge of all named graphs (see build)."""
 
     def __init__(self, oxstore: ox.Store, location: Path | None = None):
         self.ox = oxstore
@@ -85,7 +85,7 @@ class EmbeddedStore:
         return cls(ox.Store.read_only(str(current)), current)
 
     def raw_query(self, query: str, **options):
-        return self.ox.query(query, use_default_graph_as_union=True, **options)
+        return self.ox.query(query, **options)
 
     def query(self, query: str):
         """Run a SPARQL query: SelectResult for SELECT, bool for ASK, rdflib Graph for CONSTRUCT/DESCRIBE."""

@@ -1,0 +1,216 @@
+"""Running SPARQL in worker processes, so that a query past its time limit is really stopped.
+
+Oxigraph evaluates a query in native code that Python cannot interrupt. Each worker process holds its own handle on
+the store; the server sends it one operation at a time over a pipe and waits at most the time limit. A worker that
+does not answer in time is killed (which stops the query) and replaced, and the client gets 503. Read-only servers
+run several workers on a read-only handle; a server that accepts updates runs one worker holding the store for
+writing, so every query sees every update.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store import SelectResult
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class QueryFailed(Exception):
+    """The engine refused the operation (syntax error, unsupported feature, ...): a client error."""
+
+
+@dataclass
+class Reply:
+    media_type: str | None = None
+    body: bytes = b""
+    truncated: int | None = None
+    rows: SelectResult | None = None
+    value: object = None
+
+
+# --- inside the worker process ------------------------------------------------------------------
+
+def _worker(conn, location: str, writable: bool) -> None:
+    import pyoxigraph as ox
+
+    from ..store import to_rdflib
+    from . import formats
+
+    store = ox.Store(location) if writable else ox.Store.read_only(location)
+    while True:
+        try:
+            op = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            kind = op["kind"]
+            if kind == "query":
+                reply = _run_query(ox, formats, store, op)
+            elif kind == "select":
+                result = store.query(op["text"])
+                variables = [v.value for v in result.variables]
+                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in result]
+                reply = Reply(rows=SelectResult(variables, rows))
+            elif kind == "ask":
+                reply = Reply(value=bool(store.query(op["text"])))
+            elif kind == "construct":
+                triples = list(store.query(op["text"]))
+                reply = Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes")))
+            elif kind == "update":
+                store.update(op["text"], base_iri=op.get("base_iri"))
+                store.flush()
+                reply = Reply(value=True)
+            elif kind == "graphs":
+                reply = Reply(value=sorted(g.value for g in store.named_graphs()))
+            else:
+                raise ValueError(f"unknown operation {kind}")
+            conn.send(("ok", reply))
+        except SyntaxError as exc:
+            conn.send(("failed", f"syntax error: {exc.args[0] if exc.args else exc}"))
+        except Exception as exc:  # the engine's own errors are reported to the client, the worker lives on
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+def _run_query(ox, formats, store, op) -> Reply:
+    options = {}
+    if op.get("default_graphs"):
+        options["default_graph"] = [ox.NamedNode(g) for g in op["default_graphs"]]
+    if op.get("named_graphs"):
+        options["named_graphs"] = [ox.NamedNode(g) for g in op["named_graphs"]]
+    if op.get("base_iri"):
+        options["base_iri"] = op["base_iri"]
+    result = store.query(op["text"], **options)
+    max_rows = op["max_rows"]
+    media_type = op["media_type"]
+    if isinstance(result, ox.QueryBoolean):
+        return Reply(media_type, formats.serialize_ask(bool(result), formats.ASK_TYPES[media_type]))
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = []
+        truncated = None
+        for solution in result:
+            if len(rows) == max_rows:
+                truncated = max_rows
+                break
+            rows.append([solution[v] for v in variables])
+        return Reply(media_type, formats.serialize_select(variables, rows, formats.SELECT_TYPES[media_type], truncated), truncated)
+    triples = []
+    truncated = None
+    for triple in result:
+        if len(triples) == max_rows:
+            truncated = max_rows
+            break
+        triples.append(triple)
+    return Reply(media_type, formats.serialize_graph(triples, media_type, op.get("prefixes")), truncated)
+
+
+# --- in the server ------------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, ctx, location: str, writable: bool):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, location, writable), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class Executor:
+    """A pool of worker processes over one store; `run` is blocking and thread-safe."""
+
+    def __init__(self, location: Path, *, workers: int = 2, writable: bool = False, timeout: float = 30.0,
+                 max_rows: int = 100_000):
+        self.location = str(location)
+        self.writable = writable
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.size = 1 if writable else max(1, workers)
+        self._ctx = mp.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self.restarts = 0
+
+    def start(self) -> None:
+        for _ in range(self.size):
+            self._spawn()
+        self.run({"kind": "graphs"}, timeout=60)  # wait until a worker has opened the store
+
+    def _spawn(self) -> None:
+        worker = _Worker(self._ctx, self.location, self.writable)
+        with self._lock:
+            self._all.append(worker)
+        self._idle.put(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.kill()
+
+    def run(self, op: dict, timeout: float | None = None) -> Reply:
+        limit = self.timeout if timeout is None else timeout
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise QueryTimeout(f"no worker became free within {limit:g} s") from None
+        remaining = max(0.1, limit - (time.monotonic() - started))
+        try:
+            worker.conn.send(op)
+            if not worker.conn.poll(remaining):
+                raise QueryTimeout(f"the query ran longer than the time limit of {limit:g} s and was stopped")
+            status, payload = worker.conn.recv()
+        except QueryTimeout:
+            self._replace(worker)
+            raise
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise QueryFailed("the query worker stopped unexpectedly; try again") from None
+        self._idle.put(worker)
+        if status == "failed":
+            raise QueryFailed(payload)
+        return payload
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        self.restarts += 1
+        self._spawn()
+
+
+class ExecutorStore:
+    """The library's store interface (select/query/named_graphs) over the executor, for pages and named queries."""
+
+    def __init__(self, executor: Executor):
+        self.executor = executor
+        self.location = Path(executor.location)
+
+    def select(self, text: str) -> SelectResult:
+        return self.executor.run({"kind": "select", "text": text}).rows
+
+    def query(self, text: str):
+        from ..sparqltext import query_form
+        form = query_form(text)
+        if form == "ASK":
+            return self.executor.run({"kind": "ask", "text": text}).value
+        if form == "SELECT":
+            return self.select(text)
+        raise QueryFailed("only SELECT and ASK go through this interface")
+
+    def named_graphs(self) -> list[str]:
+        return self.executor.run({"kind": "graphs"}).value
