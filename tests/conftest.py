@@ -113,3 +113,16 @@ def live(store_dir):
     server = LiveServer(store_dir)
     yield server
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the W3C protocol suite's pass count (a figure the project reports)."""
+    try:
+        from test_sparql_protocol_w3c import RESULTS
+    except ImportError:
+        return
+    passed, failed = len(RESULTS["passed"]), len(RESULTS["failed"])
+    if passed or failed:
+        terminalreporter.write_line(f"W3C SPARQL 1.1 Protocol tests (incl. service description): {passed} passed, {failed} failed of {passed + failed}")
+        for name in RESULTS["failed"]:
+            terminalreporter.write_line(f"  failed: {name}")

@@ -58,3 +58,8 @@ def test_query_form():
     assert query_form("PREFIX a: <x:> # SELECT\nASK { ?s ?p ?o }") == "ASK"
     assert query_form("CONSTRUCT WHERE { ?s ?p ?o }") == "CONSTRUCT"
     assert query_form("INSERT DATA { <a:b> <a:c> <a:d> }") == "UPDATE"
+
+
+def test_bind_several_values_makes_one_row_each():
+    out = bind("SELECT * WHERE { ?s ?p ?o }", {"c": [URIRef("http://e/a"), URIRef("http://e/b")], "d": None})
+    assert "VALUES (?c ?d) { (<http://e/a> UNDEF) (<http://e/b> UNDEF) }" in out

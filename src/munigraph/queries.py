@@ -160,7 +160,8 @@ def bind_parameters(query: NamedQuery, given: dict[str, list[str]], resolver: Re
                 raise ParameterError(f"query {query.name}: missing parameter {param.name} ({param.type}): {param.description}")
             values[param.name] = coerce(param, param.default, resolver) if param.default is not None else None
             continue
-        values[param.name] = coerce(param, raw[0], resolver)
+        terms = [coerce(param, value, resolver) for value in raw]
+        values[param.name] = terms if param.multiple else terms[0]
     return values
 
 

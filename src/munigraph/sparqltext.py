@@ -8,6 +8,7 @@ the embedded store and on any SPARQL 1.1 endpoint.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -164,8 +165,10 @@ def bind(query: str, values: dict[str, Node | None]) -> str:
     if insert_at is None:
         raise RefusedQuery("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}" for name in values)
-    row = " ".join(term_text(v) for v in values.values())
-    block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
+    # a parameter given several values (a list) makes one row per combination
+    choices = [v if isinstance(v, list) else [v] for v in values.values()]
+    rows = " ".join("(" + " ".join(term_text(v) for v in combo) + ")" for combo in itertools.product(*choices))
+    block = f"\n  VALUES ({names}) {{ {rows} }}\n"
     return query[:insert_at] + block + query[insert_at:]
 
 

@@ -1,0 +1,205 @@
+"""The SPARQL endpoint as standard clients see it: SPARQLWrapper, rdflib's SPARQLStore, plain HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from rdflib import Graph, URIRef
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from conftest import LiveServer
+
+KOSZALIN = "https://w3id.org/munigraph/id/gov/pl/koszalin"
+TRAKAI = "https://w3id.org/munigraph/id/gov/lt/trakai-district"
+
+
+@pytest.fixture(scope="module")
+def partners_query(store):
+    """The named query `partners` for Koszalin, as the exact SPARQL text any client can send."""
+    from munigraph import queries
+    from munigraph.config import load_settings
+    from munigraph.resolve import Resolver
+    settings = load_settings()
+    named = queries.get("partners")
+    values = queries.bind_parameters(named, {"municipality": ["Koszalin"]}, Resolver(store, settings.base, ["en"]))
+    return queries.prepared_text(named, values)
+
+
+def _cli_rows(mg) -> set[tuple]:
+    run = mg("query", "partners", "--param", "municipality=Koszalin", "--format", "json", "--no-labels")
+    data = json.loads(run.out)
+    return {tuple((v, b[v]["value"]) for v in sorted(b)) for b in data["results"]["bindings"]}
+
+
+def test_sparqlwrapper_json_xml_csv_match_the_cli(live, mg, partners_query):
+    expected = _cli_rows(mg)
+    assert len(expected) >= 13
+    client = SPARQLWrapper(live.url + "/sparql")
+    client.setQuery(partners_query)
+    client.setReturnFormat(JSON)
+    data = client.query().convert()
+    got = {tuple((v, b[v]["value"]) for v in sorted(b)) for b in data["results"]["bindings"]}
+    assert got == expected
+    client.setReturnFormat(XML)
+    xml = client.query().convert()  # a DOM document
+    uris = {node.firstChild.data for node in xml.getElementsByTagName("uri")}
+    assert TRAKAI in uris
+    client.setReturnFormat(CSV)
+    csv_text = client.query().convert().decode("utf-8")
+    assert csv_text.splitlines()[0] == "partner,country,start,status,end,ordinal,sources"
+    assert len(csv_text.strip().splitlines()) == len(expected) + 1
+
+
+def test_sparqlwrapper_construct_to_turtle(live):
+    client = SPARQLWrapper(live.url + "/sparql")
+    client.setQuery(f"CONSTRUCT {{ <{KOSZALIN}> <https://w3id.org/munigraph/ontology#twinnedWith> ?b }} "
+                    f"WHERE {{ <{KOSZALIN}> <https://w3id.org/munigraph/ontology#twinnedWith> ?b }}")
+    client.setReturnFormat(TURTLE)
+    graph = Graph().parse(data=client.query().convert(), format="turtle")
+    assert (URIRef(KOSZALIN), URIRef("https://w3id.org/munigraph/ontology#twinnedWith"), URIRef(TRAKAI)) in graph
+
+
+def test_rdflib_sparqlstore_gives_the_same_answers(live, mg, partners_query):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    graph = Graph(SPARQLStore(live.url + "/sparql", returnFormat="json"))
+    rows = graph.query(partners_query)
+    got = {tuple((str(v), str(row[v])) for v in sorted(rows.vars, key=str) if row[v] is not None) for row in rows}
+    assert got == _cli_rows(mg)
+
+
+def test_content_negotiation_and_vary(live):
+    q = {"query": "SELECT ?x WHERE { BIND(1 AS ?x) }"}
+    r = httpx.get(live.url + "/sparql", params=q, headers={"Accept": "text/csv;q=0.5, application/sparql-results+xml;q=0.9"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+xml")
+    assert r.headers["vary"] == "Accept"
+    r = httpx.get(live.url + "/sparql", params=q, headers={"Accept": "text/tab-separated-values"})
+    assert r.text.splitlines()[0] == "?x"
+    r = httpx.get(live.url + "/sparql", params=q, headers={"Accept": "image/png"})
+    assert r.status_code == 406 and "available as" in r.text
+    c = {"query": "CONSTRUCT { <http://e/s> <http://e/p> 1 } WHERE {}"}
+    for accept, media in [("application/ld+json", "application/ld+json"), ("application/n-triples", "application/n-triples"),
+                          ("application/rdf+xml", "application/rdf+xml"), ("*/*", "text/turtle")]:
+        r = httpx.get(live.url + "/sparql", params=c, headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+        Graph().parse(data=r.text, format={"application/ld+json": "json-ld", "application/n-triples": "nt",
+                                           "application/rdf+xml": "xml", "text/turtle": "turtle"}[media])
+
+
+def test_protocol_errors(live):
+    r = httpx.get(live.url + "/sparql", params={"query": "SELECT * WHERE {"})
+    assert r.status_code == 400 and "syntax" in r.text.lower()
+    r = httpx.post(live.url + "/sparql", content=b"ASK {}", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 400 and "Content-Type" in r.text
+    r = httpx.post(live.url + "/sparql", content="ASK {}".encode("utf-16"), headers={"Content-Type": "application/sparql-query; charset=UTF-16"})
+    assert r.status_code == 400 and "UTF-8" in r.text
+    r = httpx.get(live.url + "/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert r.status_code == 400 and "exactly one" in r.text
+    r = httpx.delete(live.url + "/sparql")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    r = httpx.post(live.url + "/sparql", content=b"x" * 1_100_000, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413
+
+
+def test_updates_are_refused_without_permission(live):
+    r = httpx.post(live.url + "/sparql", content=b"INSERT DATA { <http://e/s> <http://e/p> 1 }",
+                   headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer guess"})
+    assert r.status_code == 403
+    assert httpx.get(live.url + "/sparql", params={"query": "ASK { <http://e/s> ?p ?o }"}).json()["boolean"] is False
+
+
+def test_update_needs_the_token(store_dir, tmp_path):
+    import shutil
+    from munigraph.store import current_build
+    copy = tmp_path / "store"
+    (copy / "builds").mkdir(parents=True)
+    shutil.copytree(current_build(store_dir), copy / "builds" / "b")
+    (copy / "current").symlink_to("builds/b")
+    server = LiveServer(copy, "--allow-update", env={"MUNIGRAPH_UPDATE_TOKEN": "s3cret-token"})
+    try:
+        update = b"INSERT DATA { GRAPH <http://e/g> { <http://e/s> <http://e/p> 1 } }"
+        no_token = httpx.post(server.url + "/sparql", content=update, headers={"Content-Type": "application/sparql-update"})
+        assert no_token.status_code == 403
+        wrong = httpx.post(server.url + "/sparql", content=update, headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer nope"})
+        assert wrong.status_code == 403
+        ok = httpx.post(server.url + "/sparql", content=update, headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer s3cret-token"})
+        assert ok.status_code == 204
+        assert httpx.get(server.url + "/sparql", params={"query": "ASK { GRAPH <http://e/g> { <http://e/s> ?p ?o } }"}).json()["boolean"] is True
+        load = httpx.post(server.url + "/sparql", content=b"LOAD <http://127.0.0.1:9/x.ttl>",
+                          headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer s3cret-token"})
+        assert load.status_code == 400 and "LOAD refused" in load.text
+    finally:
+        server.stop()
+
+
+def test_service_is_refused_without_any_outbound_connection(live):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    connections = []
+
+    def watch():
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                conn, _ = listener.accept()
+                connections.append(conn)
+            except OSError:
+                pass
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    for query in (f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                  f"SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}"):
+        r = httpx.get(live.url + "/sparql", params={"query": query})
+        assert r.status_code == 400 and "refused" in r.text
+    r = httpx.post(live.url + "/sparql", content=f"LOAD <http://127.0.0.1:{port}/x.ttl>".encode(),
+                   headers={"Content-Type": "application/sparql-update"})
+    assert r.status_code == 403
+    watcher.join()
+    listener.close()
+    assert connections == []
+    r = httpx.get(live.url + "/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert r.status_code == 400 and "SERVICE <http://127.0.0.1:9/> refused" in r.text
+
+
+def test_timeout_stops_the_query_and_the_server_keeps_answering(store_dir):
+    server = LiveServer(store_dir, "--timeout", "2", "--workers", "2")
+    try:
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        result = {}
+
+        def run_slow():
+            started = time.monotonic()
+            r = httpx.get(server.url + "/sparql", params={"query": slow}, timeout=30)
+            result["status"], result["seconds"], result["text"] = r.status_code, time.monotonic() - started, r.text
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.3)
+        quick = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert quick.status_code == 200 and quick.json()["boolean"] is True  # another client is served meanwhile
+        thread.join()
+        assert result["status"] == 503 and "time limit" in result["text"]
+        assert result["seconds"] < 2 + 2
+        after = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert after.status_code == 200  # the stopped worker was replaced
+    finally:
+        server.stop()
+
+
+def test_results_are_cut_at_the_row_limit_with_a_note(store_dir):
+    server = LiveServer(store_dir, "--max-rows", "5")
+    try:
+        r = httpx.get(server.url + "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+        data = r.json()
+        assert len(data["results"]["bindings"]) == 5
+        assert data["munigraph"]["truncated"] is True and r.headers["x-munigraph-truncated"] == "5"
+    finally:
+        server.stop()
