@@ -203,3 +203,18 @@ def test_results_are_cut_at_the_row_limit_with_a_note(store_dir):
         assert data["munigraph"]["truncated"] is True and r.headers["x-munigraph-truncated"] == "5"
     finally:
         server.stop()
+
+
+def test_allowed_service_is_called(live, store_dir):
+    """With --allow-service, SERVICE reaches that endpoint (here: another munigraph server on 127.0.0.1)."""
+    allowed = live.url + "/sparql"
+    federating = LiveServer(store_dir, "--allow-service", allowed)
+    try:
+        query = (f"SELECT ?b WHERE {{ SERVICE <{allowed}> {{ <{KOSZALIN}> <https://w3id.org/munigraph/ontology#twinnedWith> ?b }} }}")
+        r = httpx.get(federating.url + "/sparql", params={"query": query}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert TRAKAI in {b["b"]["value"] for b in r.json()["results"]["bindings"]}
+        other = httpx.get(federating.url + "/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+        assert other.status_code == 400
+    finally:
+        federating.stop()
