@@ -218,3 +218,14 @@ def test_allowed_service_is_called(live, store_dir):
         assert other.status_code == 400
     finally:
         federating.stop()
+
+
+def test_a_browser_gets_results_as_a_page(live):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    q = {"query": f"SELECT ?b WHERE {{ <{KOSZALIN}> <https://w3id.org/munigraph/ontology#twinnedWith> ?b }}"}
+    r = httpx.get(live.url + "/sparql", params=q, headers={"Accept": browser})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'href="/page/gov/lt/trakai-district"' in r.text
+    evil = {"query": 'SELECT ?x WHERE { BIND("<script>alert(1)</script>" AS ?x) }'}
+    r = httpx.get(live.url + "/sparql", params=evil, headers={"Accept": browser})
+    assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)" in r.text

@@ -159,9 +159,13 @@ class SparqlEndpoint:
         if form == "UPDATE":
             return error(400, "this is not a query (SELECT, ASK, CONSTRUCT or DESCRIBE); send updates as `update`")
         offer = {"SELECT": formats.SELECT_OFFER, "ASK": formats.ASK_OFFER}.get(form, formats.GRAPH_OFFER)
-        media_type = choose(request.headers.get("accept"), offer)
+        # a browser (text/html preferred) gets the results as a page; other clients never ask for HTML
+        media_type = choose(request.headers.get("accept"), offer + ["text/html"])
         if media_type is None:
             return error(406, f"not acceptable: {form} results are available as " + ", ".join(offer))
+        as_page = media_type == "text/html"
+        if as_page:
+            media_type = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
         op = {"kind": "query", "text": text, "media_type": media_type, "max_rows": server.options.max_rows,
               "default_graphs": params.get("default-graph-uri", []), "named_graphs": params.get("named-graph-uri", []),
               "base_iri": endpoint_url(request), "prefixes": PREFIXES}
@@ -171,11 +175,27 @@ class SparqlEndpoint:
             return error(503, f"query stopped: {exc}", {"Retry-After": "5"})
         except QueryFailed as exc:
             return error(400, f"query failed: {exc}")
+        if as_page:
+            return self.results_page(request, text, form, reply)
         headers = {"Vary": "Accept"}
         if reply.truncated:
             headers["X-Munigraph-Truncated"] = str(reply.truncated)
             headers["Warning"] = f'199 munigraph "results cut at {reply.truncated} rows"'
         return Response(reply.body, media_type=formats.content_type(media_type), headers=headers)
+
+    def results_page(self, request: Request, text: str, form: str, reply) -> Response:
+        import json
+        context = {"query": text, "form": form, "truncated": reply.truncated, "variables": [], "rows": [],
+                   "boolean": None, "graph_text": None, "base": self.server.settings.base}
+        if form == "ASK":
+            context["boolean"] = json.loads(reply.body)["boolean"]
+        elif form == "SELECT":
+            data = json.loads(reply.body)
+            context["variables"] = data["head"]["vars"]
+            context["rows"] = [[b.get(v) for v in context["variables"]] for b in data["results"]["bindings"]]
+        else:
+            context["graph_text"] = reply.body.decode("utf-8")
+        return self.server.templates.TemplateResponse(request, "sparql_results.html", context, headers={"Vary": "Accept"})
 
     async def update(self, request: Request, text: str, params: dict[str, list[str]]) -> Response:
         server = self.server
