@@ -48,7 +48,10 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Build the graph from data/, validate it, summarise it, and answer one example question.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Build the graph from data/, validate it, summarise it, answer one example question, then serve it.
 run: venv
 	$(MG) build
 	$(MG) info
@@ -56,6 +59,9 @@ run: venv
 	@echo "Example question: which partners do Koszalin and Trakai (Troki) have in common?"
 	@echo "  munigraph query shared-partners --param a=Koszalin --param b=Troki"
 	$(MG) query shared-partners --param a=Koszalin --param b=Troki
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/ (SPARQL at /sparql, pages under /id/, named queries under /api/); Ctrl-C stops."
+	$(MG) serve --host $(HOST) --port $(PORT)
 
 build: venv
 	$(MG) build
