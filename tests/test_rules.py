@@ -115,3 +115,10 @@ def test_search_key_folds_case_and_diacritics():
     assert search_key("Łódź") == "lodz"
     assert search_key("Iwano‑Frankiwsk") == "iwano-frankiwsk"
     assert search_key("  Köslin ") == "koslin"
+
+
+def test_partnership_never_reported_changed_is_active(store):
+    rows = store.select(f"SELECT ?s WHERE {{ <{ID}partnership/pl-lublin--ua-ivano-frankivsk> <{MG}currentStatus> ?s }}").rows
+    assert [str(r[0]).rsplit("/", 1)[-1] for r in rows] == ["status-active"]
+    missing = store.select(f"""SELECT ?p WHERE {{ ?p a <{MG}Partnership> FILTER NOT EXISTS {{ ?p <{MG}currentStatus> ?s }} }}""").rows
+    assert missing == []

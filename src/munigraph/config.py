@@ -14,6 +14,28 @@ CONFIG_FILE = "munigraph.toml"
 DEFAULT_LANGUAGES = ["en", "pl", "lt", "uk", "be", "de"]
 
 
+PUBLISH_KEYS = {
+    "title_en": "munigraph: partnerships between municipalities",
+    "title_pl": "munigraph: partnerstwa między samorządami",
+    "description_en": ("A knowledge graph of twin towns and partner cities: the local governments that sign agreements, "
+                       "the officials who sign them, the agreements, the visits that lead to them, their status over time "
+                       "and the shared partners that connect cities. Every fact keeps its source."),
+    "description_pl": ("Graf wiedzy o miastach partnerskich: samorządy zawierające porozumienia, osoby, które je podpisują, "
+                       "same porozumienia, wizyty, które do nich prowadzą, ich status w czasie oraz wspólni partnerzy "
+                       "łączący miasta. Każdy fakt zachowuje swoje źródło."),
+    "publisher_name": "munigraph editors",
+    "publisher_url": "https://w3id.org/munigraph/",
+    "homepage": "https://w3id.org/munigraph/",
+    "licence": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+    "contact_name": "munigraph editors",
+    "contact_email": "munigraph@example.org",
+    "download_url": "https://w3id.org/munigraph/releases/latest/",
+    "sparql_endpoint": "",
+    "keywords_en": ["twin towns", "sister cities", "partner cities", "local government", "municipal cooperation"],
+    "keywords_pl": ["miasta partnerskie", "samorząd terytorialny", "współpraca samorządów"],
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     base: str = DEFAULT_BASE
@@ -21,6 +43,8 @@ class Settings:
     data: Path = Path("data")
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES))
     config_file: Path | None = None
+    # [publish]: who publishes the releases, under which licence, where (see munigraph.toml)
+    publish: dict = field(default_factory=lambda: dict(PUBLISH_KEYS))
 
     def with_overrides(self, **values) -> "Settings":
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -44,9 +68,15 @@ def load_settings(config_path: str | os.PathLike | None = None, cwd: Path | None
         if not path.is_file():
             raise MunigraphError(f"{path}: config file not found")
         try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("munigraph", {})
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise MunigraphError(f"{path}: not valid TOML: {exc}") from None
+        table = document.get("munigraph", {})
+        publish = document.get("publish", {})
+        unknown_publish = set(publish) - set(PUBLISH_KEYS)
+        if unknown_publish:
+            raise MunigraphError(f"{path}: unknown [publish] setting(s) {', '.join(sorted(unknown_publish))}; expected {', '.join(sorted(PUBLISH_KEYS))}")
+        values["publish"] = {**PUBLISH_KEYS, **publish}
         known = {"base", "store", "data", "languages"}
         unknown = set(table) - known
         if unknown:
@@ -58,7 +88,11 @@ def load_settings(config_path: str | os.PathLike | None = None, cwd: Path | None
             values[key] = env[f"MUNIGRAPH_{key.upper()}"]
     if env.get("MUNIGRAPH_LANGUAGES"):
         values["languages"] = [x.strip() for x in env["MUNIGRAPH_LANGUAGES"].split(",") if x.strip()]
-    settings = Settings(config_file=path)
+    settings = Settings(config_file=path, publish=values.get("publish", dict(PUBLISH_KEYS)))
+    if env.get("MUNIGRAPH_SPARQL_ENDPOINT"):
+        settings.publish["sparql_endpoint"] = env["MUNIGRAPH_SPARQL_ENDPOINT"]
+    if env.get("MUNIGRAPH_DOWNLOAD_URL"):
+        settings.publish["download_url"] = env["MUNIGRAPH_DOWNLOAD_URL"]
     if "base" in values:
         settings = replace(settings, base=check_base(str(values["base"])))
     if "store" in values:

@@ -39,6 +39,10 @@ PREFIXES: dict[str, str] = {
 }
 
 
+# For writing Turtle: `id:` is left out, since entity IRIs have slashes that a prefixed name would have to escape.
+OUTPUT_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if k != "id"}
+
+
 def prefix_block(prefixes: dict[str, str] | None = None) -> str:
     """SPARQL PREFIX declarations, so stored queries stay portable to any SPARQL 1.1 store."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or PREFIXES).items())

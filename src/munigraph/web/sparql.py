@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from .. import sparqltext
 from ..errors import RefusedQuery
-from ..vocab import PREFIXES
+from ..vocab import OUTPUT_PREFIXES
 from . import formats
 from .executor import QueryFailed, QueryTimeout
 from .negotiation import choose
@@ -168,7 +168,7 @@ class SparqlEndpoint:
             media_type = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
         op = {"kind": "query", "text": text, "media_type": media_type, "max_rows": server.options.max_rows,
               "default_graphs": params.get("default-graph-uri", []), "named_graphs": params.get("named-graph-uri", []),
-              "base_iri": endpoint_url(request), "prefixes": PREFIXES}
+              "base_iri": endpoint_url(request), "prefixes": OUTPUT_PREFIXES}
         try:
             reply = await run_in_threadpool(server.executor.run, op)
         except QueryTimeout as exc:
