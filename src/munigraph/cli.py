@@ -17,19 +17,24 @@ from . import queries as queries_mod
 from . import results
 from .config import Settings, check_base, load_settings
 from .errors import MunigraphError, ValidationFailed
-from .store import EmbeddedStore, SelectResult
+from .store import EmbeddedStore, RemoteStore, SelectResult
 from .vocab import PREFIXES
 
 err = Console(stderr=True, soft_wrap=True)
 
 
 class Context:
-    def __init__(self, settings: Settings, lang: str | None):
+    def __init__(self, settings: Settings, lang: str | None, endpoint: str | None = None):
         self.settings = settings
         self.languages = ([lang] if lang else []) + [x for x in settings.languages if x != lang]
+        self.endpoint = endpoint
+        self._store = None
 
-    def open_store(self) -> EmbeddedStore:
-        return EmbeddedStore.open(self.settings.store)
+    def open_store(self):
+        """The embedded store, or the SPARQL endpoint given by --endpoint / $MUNIGRAPH_ENDPOINT."""
+        if self._store is None:
+            self._store = RemoteStore(self.endpoint) if self.endpoint else EmbeddedStore.open(self.settings.store)
+        return self._store
 
 
 def _progress():
@@ -43,8 +48,9 @@ def _progress():
 @click.option("--config", "config", type=click.Path(path_type=Path), help="Settings file (default munigraph.toml here or above, or $MUNIGRAPH_CONFIG).")
 @click.option("--base", "base", help="Namespace of entity IRIs (default https://w3id.org/munigraph/id/).")
 @click.option("--lang", "lang", help="Preferred language of labels in results (default: the first of munigraph.toml's languages, en).")
+@click.option("--endpoint", "endpoint", envvar="MUNIGRAPH_ENDPOINT", help="Query this SPARQL endpoint instead of the embedded store ($MUNIGRAPH_ENDPOINT).")
 @click.pass_context
-def cli(ctx, store, config, base, lang):
+def cli(ctx, store, config, base, lang, endpoint):
     """munigraph: a knowledge graph of partnerships between municipalities.
 
     \b
@@ -56,7 +62,7 @@ def cli(ctx, store, config, base, lang):
     """
     settings = load_settings(config)
     settings = settings.with_overrides(store=store, base=check_base(base) if base else None)
-    ctx.obj = Context(settings, lang)
+    ctx.obj = Context(settings, lang, endpoint)
 
 
 @cli.command()
@@ -211,6 +217,253 @@ def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request
     app = create_app(obj.settings, options)
     err.print(f"munigraph: serving {app.state.server.location} on http://{host}:{port}/ (SPARQL at /sparql)")
     uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+@cli.command("export")
+@click.option("--out", "out", default="dist", show_default=True, type=click.Path(path_type=Path), help="The release folder to write (replaced atomically).")
+@click.option("--release", "release", help="Version of the release (default: the date, YYYY.MM.DD).")
+@click.option("--site", "site", type=click.Path(path_type=Path), help="Also write a static linked-data site into this folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def export_cmd(obj: Context, out, release, site, fmt):
+    """Write a release for open-data portals: dumps, CSV + CSVW, DCAT-AP catalog, VoID, ontology docs, README.
+
+    Written into a temporary folder and swapped in only when complete; a failed export leaves OUT as it was.
+    Publisher, licence, download address and contact come from the [publish] table of munigraph.toml.
+    """
+    from .export import export
+
+    with err.status("exporting") as status:
+        report = export(obj.settings, out, release=release, site=site, progress=lambda m: status.update(m))
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(report.out), "release": report.release,
+                               "files": [f.__dict__ for f in report.files]}, ensure_ascii=False, indent=2))
+    else:
+        err.print(f"wrote release {report.release} to {report.out}/: {len(report.files)} files", markup=False, highlight=False)
+        for f in sorted(report.files, key=lambda f: f.path):
+            click.echo(f"{f.sha256}  {f.size:>10}  {f.path}")
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_cmd(old, new, fmt):
+    """What changed between two releases (folders or dump files): entities, status changes, facts per source."""
+    from .export import diff as diff_mod
+
+    change = diff_mod.compare(old, new)
+    if fmt == "json":
+        click.echo(json.dumps(change.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(diff_mod.as_text(change))
+
+
+# --- network analytics ----------------------------------------------------------------------------------
+
+def _projection_options(f):
+    f = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only partnerships active on this date (YYYY-MM-DD).")(f)
+    f = click.option("--status", "statuses", multiple=True, type=click.Choice(["active", "suspended", "terminated", "expired", "unknown", "all"]),
+                     help="Partnerships of this status (default: active). Repeatable; `all` for every status.")(f)
+    f = click.option("--country", "countries", multiple=True, metavar="CC", help="Only partnerships with a party in this country (ISO code). Repeatable.")(f)
+    return f
+
+
+def _projection(obj: "Context", as_of, statuses, countries):
+    from .network import Projection, project
+    chosen = set(statuses or ["active"])
+    if "all" in chosen:
+        chosen = set()
+    options = Projection(as_of=as_of.date() if as_of else None, statuses=chosen,
+                         countries={c.upper() for c in countries}, lang=obj.languages[0])
+    return project(obj.open_store(), options)
+
+
+def _resolve(obj: "Context", name: str, what: str = "municipality") -> str:
+    from .resolve import Resolver
+    return str(Resolver(obj.open_store(), obj.settings.base, obj.languages).municipality(name, what))
+
+
+@cli.group()
+def network():
+    """The partnership network: figures, chains between two cities, exports for Gephi, Cytoscape and R."""
+
+
+@network.command("stats")
+@_projection_options
+@click.option("--top", default=10, show_default=True, help="How many of the most central local governments to list.")
+@click.option("--seed", default=42, show_default=True, help="Seed of the samples and of Louvain.")
+@click.option("--sample", default=500, show_default=True, help="Sample size for path lengths and betweenness on large graphs.")
+@click.option("--write", is_flag=True, help="Store the figures in the graph mgg:network, so SPARQL can use them.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def network_stats(obj, as_of, statuses, countries, top, seed, sample, write, fmt):
+    """Nodes, edges, components, density, degrees, clustering, assortativity, paths, centrality, communities."""
+    from . import network as net
+    with err.status("computing"):
+        graph = _projection(obj, as_of, statuses, countries)
+        figures = net.stats(graph, top=top, seed=seed, sample=sample)
+    if write:
+        from . import network_store
+        written = network_store.write(obj.settings, graph, figures, {"top": top, "seed": seed, "sample": sample})
+        err.print(f"stored {written} triples in {network_store.NETWORK_GRAPH}", markup=False, highlight=False)
+    if fmt == "json":
+        click.echo(json.dumps(net.public(figures), ensure_ascii=False, indent=2))
+    else:
+        net.print_stats(net.public(figures), Console(width=160))
+
+
+@network.command("path")
+@click.argument("a")
+@click.argument("b")
+@_projection_options
+@click.option("--k", default=3, show_default=True, help="How many shortest chains.")
+@click.option("--active-only", is_flag=True, help="Only active partnerships (the default status filter; kept for clarity).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def network_path(obj, a, b, as_of, statuses, countries, k, active_only, fmt):
+    """The shortest chains of partnerships from A to B, each hop with its start, status and source."""
+    from . import network as net
+    if active_only:
+        statuses = ("active",)
+    source, target = _resolve(obj, a, "A"), _resolve(obj, b, "B")
+    graph = _projection(obj, as_of, statuses, countries)
+    chains = net.describe_paths(graph, net.paths(graph, source, target, k))
+    if fmt == "json":
+        click.echo(json.dumps(chains, ensure_ascii=False, indent=2))
+        return
+    if not chains:
+        err.print(f"no chain of partnerships links {a} and {b} in this network", markup=False)
+        sys.exit(1)
+    for number, chain in enumerate(chains, 1):
+        click.echo(f"{number}. " + " – ".join(step["label"] for step in chain["nodes"]) + f"  ({chain['length']} hop(s))")
+        for hop in chain["hops"]:
+            click.echo(f"     {hop['from_label']} – {hop['to_label']}: since {hop['start'] or '?'}, {hop['status']}; {hop['sources']}")
+
+
+@network.command("export")
+@_projection_options
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "csv"]), required=True)
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="File (graphml, gexf) or folder (csv: nodes.csv and edges.csv).")
+@click.pass_obj
+def network_export(obj, as_of, statuses, countries, fmt, out):
+    """Write the network for Gephi, Cytoscape or R, with node and edge attributes."""
+    from . import network as net
+    graph = _projection(obj, as_of, statuses, countries)
+    written = net.export(graph, fmt, out)
+    err.print(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {', '.join(map(str, written))}", markup=False)
+
+
+@cli.command()
+@click.argument("municipality", required=False)
+@_projection_options
+@click.option("--top", default=10, show_default=True)
+@click.option("--method", type=click.Choice(["common", "adamic-adar", "resource-allocation", "jaccard"]), default="common", show_default=True)
+@click.option("--candidate-country", "candidate_countries", multiple=True, metavar="CC", help="Only candidates in this country. Repeatable.")
+@click.option("--include-linked", is_flag=True, help="Also rank local governments already linked by a partnership of any status.")
+@click.option("--evaluate", is_flag=True, help="Backtest every method on the graph's own history (see --before).")
+@click.option("--before", type=int, help="Backtest: hide partnerships that started in or after this year.")
+@click.option("--k", "ks", multiple=True, type=int, help="Backtest: precision/recall at k (default 10, 50, 100).")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def suggest(obj, municipality, as_of, statuses, countries, top, method, candidate_countries, include_linked, evaluate, before, ks, seed, fmt):
+    """Candidate partners by shared partners (triadic closure), each with the reason in words; or a backtest."""
+    from . import suggest as suggest_mod
+    if evaluate:
+        if before is None:
+            raise MunigraphError("--evaluate needs --before YEAR: the partnerships that started in or after it are hidden and predicted")
+        graph = _projection(obj, None, ("all",), countries)
+        report = suggest_mod.backtest(graph, before, ks=list(ks) or [10, 50, 100], seed=seed)
+        if fmt == "json":
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            suggest_mod.print_backtest(report, Console(width=160))
+        return
+    if not municipality:
+        raise MunigraphError("give a MUNICIPALITY (or --evaluate --before YEAR)")
+    target = _resolve(obj, municipality)
+    graph = _projection(obj, as_of, statuses, countries)
+    linked = set() if include_linked else suggest_mod.linked_ever(obj.open_store(), target, as_of.date() if as_of else None)
+    rows = suggest_mod.suggest(graph, target, method=method, top=top, exclude=linked,
+                               countries={c.upper() for c in candidate_countries})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for number, row in enumerate(rows, 1):
+        click.echo(f"{number:>2}. {row['label']} ({row['country']})  score {row['score']:.3f}  — {row['explanation']}")
+    if not rows:
+        err.print("no candidates: no local government shares a partner with it in this network", markup=False)
+
+
+@cli.group()
+def plot():
+    """Pictures: a municipality's partner network, a map of its partners, a timeline, the degree distribution."""
+
+
+def _size_options(f):
+    f = click.option("--width", default=1200, show_default=True, help="Width in pixels.")(f)
+    f = click.option("--height", default=900, show_default=True, help="Height in pixels.")(f)
+    f = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="FILE.png or FILE.svg")(f)
+    return f
+
+
+@plot.command("ego")
+@click.argument("municipality")
+@_projection_options
+@click.option("--depth", default=2, show_default=True)
+@_size_options
+@click.pass_obj
+def plot_ego(obj, municipality, as_of, statuses, countries, depth, out, width, height):
+    """The municipality's partner network, labelled, coloured by country, edge style by status."""
+    from . import plot as plot_mod
+    target = _resolve(obj, municipality)
+    graph = _projection(obj, as_of, statuses or ("all",), countries)
+    plot_mod.ego(graph, target, out, depth=depth, width=width, height=height)
+    err.print(f"wrote {out}", markup=False)
+
+
+@plot.command("map")
+@click.argument("municipality")
+@_projection_options
+@_size_options
+@click.pass_obj
+def plot_map(obj, municipality, as_of, statuses, countries, out, width, height):
+    """Its partners placed by their coordinates, with lines to them (no map tiles)."""
+    from . import plot as plot_mod
+    target = _resolve(obj, municipality)
+    graph = _projection(obj, as_of, statuses or ("all",), countries)
+    plot_mod.map_(graph, target, out, width=width, height=height)
+    err.print(f"wrote {out}", markup=False)
+
+
+@plot.command("timeline")
+@click.argument("a")
+@click.argument("b")
+@_size_options
+@click.pass_obj
+def plot_timeline(obj, a, b, out, width, height):
+    """The events and agreements between A and B on a time axis, labelled."""
+    from . import plot as plot_mod
+    named = queries_mod.run_named(obj.open_store(), "timeline", {"a": [a], "b": [b]}, obj.settings.base, obj.languages)
+    rows = [dict(zip(named.variables, row)) for row in named.rows]
+    resolver_labels = (named.bound["a"], named.bound["b"])
+    from .resolve import Resolver
+    resolver = Resolver(obj.open_store(), obj.settings.base, obj.languages)
+    plot_mod.timeline(rows, resolver.label(str(resolver_labels[0])), resolver.label(str(resolver_labels[1])), out, width=width, height=height)
+    err.print(f"wrote {out}", markup=False)
+
+
+@plot.command("degrees")
+@_projection_options
+@_size_options
+@click.pass_obj
+def plot_degrees(obj, as_of, statuses, countries, out, width, height):
+    """The degree distribution (log-log)."""
+    from . import plot as plot_mod
+    graph = _projection(obj, as_of, statuses, countries)
+    plot_mod.degrees(graph, out, width=width, height=height)
+    err.print(f"wrote {out}", markup=False)
 
 
 def main(argv=None) -> int:

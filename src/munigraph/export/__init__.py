@@ -12,6 +12,7 @@ Steps, each in its own module:
     void     VoID description (void.ttl)
     catalog  DCAT-AP 3.0.1 catalog record (catalog.ttl, catalog.jsonld), written last: it lists every other file
     readme   README.txt and index.html with checksums
+    site     (with --site) the static linked-data site: the server's pages as files, and an nginx configuration
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class ReleaseContext:
     issued: dt.date
     progress: Callable[[str], None] | None = None
     files: list[ReleaseFile] = field(default_factory=list)
+    target: Path | None = None    # the release folder `out` will be swapped into (None: written outside export())
+    # (finished temporary folder, its target) swapped in right after the release: the static site outside it
+    pending: list[tuple[Path, Path]] = field(default_factory=list)
 
     @property
     def ox(self) -> ox.Store:
@@ -100,10 +104,11 @@ def export(settings: Settings, out: Path, release: str | None = None, issued: dt
     issued = issued or dt.date.today()
     release = release or issued.strftime("%Y.%m.%d")
     out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    ctx = ReleaseContext(settings, store, tmp, release, issued, progress)
+    ctx = ReleaseContext(settings, store, tmp, release, issued, progress, target=out)
     try:
         dumps.write(ctx)
         tables.write(ctx)
@@ -113,12 +118,24 @@ def export(settings: Settings, out: Path, release: str | None = None, issued: dt
         readme.write(ctx)
         if site is not None:
             from . import site as site_mod
-            site_mod.write(ctx, Path(site))
+            site_mod.write(ctx, Path(site))  # inside `out`: into tmp; elsewhere: beside it, into ctx.pending
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for partial, _ in ctx.pending:
+            shutil.rmtree(partial, ignore_errors=True)
         raise
     swap(tmp, out)
+    for partial, target in ctx.pending:
+        swap(partial, target)
     return ExportReport(out, release, ctx.files)
+
+
+def _remove_stale_partials(out: Path) -> None:
+    """Folders left by exports that were killed (their process is gone)."""
+    for partial in out.parent.glob(f".{out.name}.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2

@@ -1,0 +1,145 @@
+"""The partnership network: figures equal networkx's own, paths, exports, --write, and the same on a remote endpoint."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from munigraph import network as net
+
+GOV = "https://w3id.org/munigraph/id/gov/"
+
+
+def _labelled(graph: nx.Graph) -> nx.Graph:
+    for n in graph.nodes():
+        graph.nodes[n].update(label=f"n{n}", country="XA" if int(n) % 2 else "XB")
+    return nx.relabel_nodes(graph, {n: str(n) for n in graph.nodes()})
+
+
+@pytest.mark.parametrize("graph", [nx.karate_club_graph(), nx.les_miserables_graph(), nx.barabasi_albert_graph(200, 2, seed=1)],
+                         ids=["karate", "les-miserables", "barabasi-albert"])
+def test_every_figure_equals_networkx(graph):
+    g = _labelled(nx.Graph(nx.convert_node_labels_to_integers(graph)))
+    f = net.stats(g, top=5, seed=7)
+    largest = g.subgraph(max(nx.connected_components(g), key=len))
+    assert f["nodes"] == g.number_of_nodes() and f["edges"] == g.number_of_edges()
+    assert f["components"] == nx.number_connected_components(g)
+    assert f["largest_component"]["nodes"] == largest.number_of_nodes()
+    assert f["density"] == pytest.approx(nx.density(g))
+    assert f["average_degree"] == pytest.approx(2 * g.number_of_edges() / g.number_of_nodes())
+    assert f["max_degree"] == max(d for _, d in g.degree())
+    assert f["average_clustering"] == pytest.approx(nx.average_clustering(g))
+    assert f["transitivity"] == pytest.approx(nx.transitivity(g))
+    assert f["degree_assortativity"] == pytest.approx(nx.degree_assortativity_coefficient(g))
+    assert f["mean_shortest_path"] == pytest.approx(nx.average_shortest_path_length(largest))
+    assert f["diameter"] == nx.diameter(largest)
+    betweenness = nx.betweenness_centrality(g)
+    top = max(betweenness, key=lambda n: (betweenness[n], -int(n)))
+    assert f["centrality"]["betweenness"][0]["value"] == pytest.approx(betweenness[top], abs=1e-6)
+    eigen = nx.eigenvector_centrality(g, max_iter=1000, tol=1e-8)
+    assert f["centrality"]["eigenvector"][0]["value"] == pytest.approx(max(eigen.values()), abs=1e-5)
+    degree_top = sorted(g.degree(), key=lambda kv: -kv[1])[0][1]
+    assert f["centrality"]["degree"][0]["value"] == degree_top
+    communities = nx.community.louvain_communities(g, seed=7)
+    assert f["communities"]["count"] == len(communities)
+    assert f["communities"]["modularity"] == pytest.approx(nx.community.modularity(g, communities))
+    assert sum(c["size"] for c in f["communities"]["largest"]) <= g.number_of_nodes()
+
+
+def test_large_graphs_are_sampled_with_stated_size_and_seed():
+    g = _labelled(nx.barabasi_albert_graph(400, 2, seed=3))
+    f = net.stats(g, sample=50, seed=5, exact_limit=100)
+    assert f["path_method"] == {"method": "sampled", "sources": 50, "seed": 5,
+                                "note": "mean over BFS from sampled sources; diameter is a lower bound"}
+    assert f["betweenness_method"] == {"method": "sampled", "k": 50, "seed": 5}
+    assert abs(f["mean_shortest_path"] - nx.average_shortest_path_length(g)) < 0.5
+    assert f["diameter"] <= nx.diameter(g)
+    assert net.stats(g, sample=50, seed=5, exact_limit=100)["mean_shortest_path"] == f["mean_shortest_path"]  # reproducible
+
+
+def test_koszalin_degree_is_its_number_of_active_partners(mg):
+    figures = json.loads(mg("network", "stats", "--format", "json", "--top", "50").out)
+    degree = {row["id"]: row["value"] for row in figures["centrality"]["degree"]}
+    partners = mg("query", "partners", "--param", "municipality=Koszalin", "--format", "csv").csv()
+    active = {r["partner"] for r in partners if r["status"].endswith("status-active")}
+    assert degree[GOV + "pl/koszalin"] == len(active)
+    assert figures["statuses"] == "active"
+
+
+def test_path_koszalin_trakai_before_2019_goes_through_ivano_frankivsk(mg):
+    run = mg("network", "path", "Koszalin", "Trakai", "--as-of", "2019-01-01", "--format", "json")
+    assert run.code == 0, run.err
+    chains = json.loads(run.out)
+    first = chains[0]
+    assert [n["id"] for n in first["nodes"]] == [GOV + "pl/koszalin", GOV + "ua/ivano-frankivsk", GOV + "lt/trakai-district"]
+    assert first["hops"][0]["start"] == "2010-05" and first["hops"][0]["status"] == "active"
+    assert "koszalin.pl" in first["hops"][1]["sources"]
+    text = mg("network", "path", "Koszalin", "Trakai", "--as-of", "2019-01-01").out
+    assert "City of Koszalin – City of Ivano-Frankivsk – Trakai District Municipality" in text
+    # today they are partners: one hop
+    assert json.loads(mg("network", "path", "Koszalin", "Trakai", "--format", "json").out)[0]["length"] == 1
+
+
+def test_as_of_and_status_filters(mg):
+    now = json.loads(mg("network", "stats", "--format", "json").out)
+    before = json.loads(mg("network", "stats", "--format", "json", "--as-of", "2015-01-01").out)
+    everything = json.loads(mg("network", "stats", "--format", "json", "--status", "all").out)
+    assert before["edges"] < now["edges"] < everything["edges"]
+    polish = json.loads(mg("network", "stats", "--format", "json", "--country", "PL").out)
+    assert 0 < polish["edges"] < now["edges"]
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_graphml_and_gexf_keep_attributes(mg, tmp_path, fmt):
+    out = tmp_path / f"network.{fmt}"
+    run = mg("network", "export", "--format", fmt, "--out", str(out))
+    assert run.code == 0, run.err
+    graph = (nx.read_graphml if fmt == "graphml" else nx.read_gexf)(out)
+    koszalin = GOV + "pl/koszalin"
+    assert graph.nodes[koszalin]["label"] == "City of Koszalin" and graph.nodes[koszalin]["country"] == "PL"
+    assert float(graph.nodes[koszalin]["lat"]) == pytest.approx(54.19, abs=0.1)
+    edge = graph.edges[koszalin, GOV + "lt/trakai-district"]
+    assert edge["start"] == "2019-12-02" and edge["status"] == "active" and "koszalin.pl" in edge["sources"]
+
+
+def test_csv_export(mg, tmp_path):
+    run = mg("network", "export", "--format", "csv", "--out", str(tmp_path / "csv"))
+    assert run.code == 0, run.err
+    nodes = (tmp_path / "csv" / "nodes.csv").read_text().splitlines()
+    edges = (tmp_path / "csv" / "edges.csv").read_text().splitlines()
+    assert nodes[0] == "id,label,country,lat,lon,degree" and edges[0] == "source,target,partnership,start,end,status,sources"
+    assert len(edges) - 1 == json.loads(mg("network", "stats", "--format", "json").out)["edges"]
+
+
+def test_write_stores_figures_for_sparql(tmp_path):
+    from conftest import run_cli
+    store = tmp_path / "store"
+    run_cli("--store", str(store), "build", check=True)
+    run = run_cli("--store", str(store), "network", "stats", "--write", "--seed", "3", "--format", "json")
+    assert run.code == 0, run.err
+    query = tmp_path / "central.rq"
+    query.write_text("""SELECT DISTINCT ?partner ?b WHERE {
+      ?city mg:country <https://w3id.org/munigraph/id/country/pl> ; mg:twinnedWith ?partner .
+      GRAPH mgg:network { ?partner mg:betweennessCentrality ?b } } ORDER BY DESC(?b) LIMIT 10""")
+    rows = run_cli("--store", str(store), "query", "--file", str(query), "--format", "csv").csv()
+    assert rows[0]["partner"] == GOV + "ua/ivano-frankivsk"
+    params = tmp_path / "params.rq"
+    params.write_text("SELECT ?p ?t WHERE { GRAPH mgg:network { ?a a mg:NetworkAnalysis ; mg:analysisParameters ?p ; prov:endedAtTime ?t } }")
+    found = run_cli("--store", str(store), "query", "--file", str(params), "--format", "csv").csv()
+    assert len(found) == 1 and '"seed": 3' in found[0]["p"]
+    # writing again replaces, never accumulates
+    run_cli("--store", str(store), "network", "stats", "--write", check=True)
+    count = tmp_path / "count.rq"
+    count.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s mg:degree ?d }")
+    per_node = int(run_cli("--store", str(store), "query", "--file", str(count), "--format", "csv").csv()[0]["n"])
+    assert per_node == json.loads(run.out)["nodes"]
+
+
+def test_the_same_on_a_remote_endpoint(mg, live):
+    local = json.loads(mg("network", "stats", "--format", "json").out)
+    remote = json.loads(mg("--endpoint", live.url + "/sparql", "network", "stats", "--format", "json").out)
+    assert remote == local
+    path = json.loads(mg("--endpoint", live.url + "/sparql", "network", "path", "Koszalin", "Trakai", "--as-of", "2019-01-01", "--format", "json").out)
+    assert path[0]["nodes"][1]["id"] == GOV + "ua/ivano-frankivsk"
