@@ -11,7 +11,7 @@ YASGUI_SHA256  := 6520cdd256a4003e8d45865e0d631b6456b88a0e6b65f4f3e56d78a25d74c9
 YASGUI_DIR     := src/munigraph/web/static/vendor/yasgui
 YASGUI_STAMP   := $(YASGUI_DIR)/.version-$(YASGUI_VERSION)
 
-.PHONY: venv test-venv run build test clean yasgui
+.PHONY: venv test-venv run build test clean yasgui bench-network
 
 venv: $(VENV)/.installed yasgui
 
@@ -65,6 +65,10 @@ run: venv
 
 build: venv
 	$(MG) build
+
+# The network commands on a synthetic network of 100,000 local governments and 150,000 partnerships.
+bench-network: venv
+	$(BIN)/python benchmarks/network_scale.py --out benchmarks/NETWORK.md
 
 test: test-venv
 	$(BIN)/python -m pytest

@@ -51,12 +51,22 @@ def test_every_figure_equals_networkx(graph):
 def test_large_graphs_are_sampled_with_stated_size_and_seed():
     g = _labelled(nx.barabasi_albert_graph(400, 2, seed=3))
     f = net.stats(g, sample=50, seed=5, exact_limit=100)
-    assert f["path_method"] == {"method": "sampled", "sources": 50, "seed": 5,
+    assert f["path_method"] == {"method": "sampled", "sources": 50, "seed": 5, "engine": "igraph",
                                 "note": "mean over BFS from sampled sources; diameter is a lower bound"}
-    assert f["betweenness_method"] == {"method": "sampled", "k": 50, "seed": 5}
+    assert f["betweenness_method"] == {"method": "sampled", "k": 50, "seed": 5, "engine": "igraph"}
+    exact = nx.betweenness_centrality(g)
+    top_exact = sorted(exact, key=exact.get, reverse=True)[:5]
+    top_sampled = [row["id"] for row in f["centrality"]["betweenness"]]
+    assert len(set(top_exact) & set(top_sampled)) >= 3  # the estimate finds the same hubs
+    assert f["centrality"]["betweenness"][0]["value"] == pytest.approx(max(exact.values()), rel=0.35)
     assert abs(f["mean_shortest_path"] - nx.average_shortest_path_length(g)) < 0.5
     assert f["diameter"] <= nx.diameter(g)
     assert net.stats(g, sample=50, seed=5, exact_limit=100)["mean_shortest_path"] == f["mean_shortest_path"]  # reproducible
+    # on large graphs clustering, transitivity and assortativity come from igraph: the same values as networkx's
+    assert f["average_clustering"] == pytest.approx(nx.average_clustering(g))
+    assert f["transitivity"] == pytest.approx(nx.transitivity(g))
+    assert f["degree_assortativity"] == pytest.approx(nx.degree_assortativity_coefficient(g))
+    assert f["communities"]["modularity"] > 0.3
 
 
 def test_koszalin_degree_is_its_number_of_active_partners(mg):

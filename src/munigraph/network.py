@@ -17,44 +17,40 @@ from rdflib import Literal
 from rdflib.namespace import XSD
 
 from .errors import MunigraphError
-from .sparqltext import bind
+from .sparqltext import term_text
 from .vocab import MGV, prefix_block
 
 STATUSES = ("active", "suspended", "terminated", "expired", "unknown")
 EXACT_LIMIT = 3000  # above this many nodes in the largest component, path figures are sampled
 
-EDGES = """
-SELECT ?p ?a ?b (SAMPLE(?st) AS ?start) (SAMPLE(?en) AS ?end) (SAMPLE(?status0) AS ?status)
-       (GROUP_CONCAT(DISTINCT STR(?address); separator=" ") AS ?sources)
-WHERE {
-  ?p a mg:Partnership ; mg:partner ?a , ?b .
-  FILTER(STR(?a) < STR(?b))
-  OPTIONAL { ?p mg:effectiveStartDate ?st }
-  OPTIONAL { ?p mg:statusChange ?ending . ?ending mg:status ?endStatus ; mg:date ?en .
-             FILTER(?endStatus IN (mgv:status-terminated, mgv:status-expired)) }
-  OPTIONAL { ?p mg:currentStatus ?current }
-  OPTIONAL {
-    ?p mg:statusChange ?change . ?change mg:status ?then ; mg:sortDate ?changeDate .
-    FILTER(BOUND(?date) && ?changeDate <= ?date)
-    FILTER NOT EXISTS { ?change mg:statusUntil ?until . FILTER(?until <= ?date) }
+# One query, three kinds of rows (UNION): each partner of each partnership with its start, end and status
+# (current, or on ?date); the addresses of the sources stating each partnership; and each local government's
+# labels, country and coordinates. Partners are paired in Python, so the query has no self-join.
+PROJECTION = """
+SELECT ?p ?x ?start ?end ?status ?address ?g ?label ?labelLang ?country ?lat ?lon WHERE {
+  {
+    VALUES ?date { %(date)s }
+    ?p a mg:Partnership ; mg:partner ?x .
+    OPTIONAL { ?p mg:effectiveStartDate ?start }
+    OPTIONAL { ?p mg:statusChange ?ending . ?ending mg:status ?endStatus ; mg:date ?end .
+               FILTER(?endStatus IN (mgv:status-terminated, mgv:status-expired)) }
+    OPTIONAL { ?p mg:currentStatus ?current }
+    OPTIONAL {
+      ?p mg:statusChange ?change . ?change mg:status ?then ; mg:sortDate ?changeDate .
+      FILTER(BOUND(?date) && ?changeDate <= ?date)
+      FILTER NOT EXISTS { ?change mg:statusUntil ?until . FILTER(?until <= ?date) }
+    }
+    BIND(IF(BOUND(?date), ?then, ?current) AS ?status)
+  } UNION {
+    GRAPH ?source { ?p mg:partner ?anyPartner }
+    ?source prov:wasDerivedFrom/mg:address ?address .
+  } UNION {
+    ?g a ?class . VALUES ?class { mg:LocalGovernment mg:RegionalGovernment }
+    OPTIONAL { ?g rdfs:label ?label . BIND(LANG(?label) AS ?labelLang) }
+    OPTIONAL { ?g mg:country/mg:countryCode ?country }
+    OPTIONAL { ?g mg:governs ?place . ?place mg:latitude ?lat ; mg:longitude ?lon }
   }
-  BIND(IF(BOUND(?date), ?then, ?current) AS ?status0)
-  OPTIONAL { GRAPH ?g { ?p mg:partner ?b } ?g prov:wasDerivedFrom/mg:address ?address . }
 }
-GROUP BY ?p ?a ?b
-"""
-
-NODES = """
-SELECT ?g (SAMPLE(?preferred) AS ?label) (SAMPLE(?anyLabel) AS ?fallback) (SAMPLE(?cc) AS ?country)
-       (SAMPLE(?la) AS ?lat) (SAMPLE(?lo) AS ?lon)
-WHERE {
-  ?g a ?class . VALUES ?class { mg:LocalGovernment mg:RegionalGovernment }
-  OPTIONAL { ?g rdfs:label ?preferred . FILTER(LANGMATCHES(LANG(?preferred), ?lang)) }
-  OPTIONAL { ?g rdfs:label ?anyLabel }
-  OPTIONAL { ?g mg:country/mg:countryCode ?cc }
-  OPTIONAL { ?g mg:governs ?place . ?place mg:latitude ?la ; mg:longitude ?lo }
-}
-GROUP BY ?g
 """
 
 
@@ -72,30 +68,54 @@ def project(store, options: Projection | None = None) -> nx.Graph:
     if unknown:
         raise MunigraphError(f"status {', '.join(sorted(unknown))}: expected one of {', '.join(STATUSES)} (or all)")
     date = None if options.as_of is None else Literal(options.as_of.isoformat(), datatype=XSD.date)
-    edges = store.select(bind(prefix_block() + EDGES, {"date": date}))
-    nodes = store.select(bind(prefix_block() + NODES, {"lang": Literal(options.lang)}))
-    attributes = {}
-    for g, label, fallback, country, lat, lon in nodes.rows:
-        attributes[str(g)] = {
-            "label": str(label if label is not None else (fallback if fallback is not None else g)),
-            "country": str(country) if country is not None else "",
-            **({"lat": float(lat), "lon": float(lon)} if lat is not None and lon is not None else {}),
-        }
+    rows = store.select(prefix_block() + PROJECTION % {"date": term_text(date)}).rows
+    partners: dict[str, set] = {}
+    edge_data: dict[str, dict] = {}
+    sources: dict[str, set] = {}
+    labels: dict[str, dict] = {}
+    attributes: dict[str, dict] = {}
+    for p, x, start, end, status, address, g, label, label_lang, country, lat, lon in rows:
+        if x is not None:
+            key = str(p)
+            partners.setdefault(key, set()).add(str(x))
+            data = edge_data.setdefault(key, {"start": "", "end": "", "status": None})
+            if start is not None and (not data["start"] or str(start) < data["start"]):
+                data["start"] = str(start)
+            if end is not None and str(end) > data["end"]:
+                data["end"] = str(end)
+            if status is not None and (data["status"] is None or str(status) < data["status"]):
+                data["status"] = str(status)
+        elif address is not None:
+            sources.setdefault(str(p), set()).add(str(address))
+        elif g is not None:
+            node = attributes.setdefault(str(g), {"country": ""})
+            if label is not None:
+                labels.setdefault(str(g), {}).setdefault(str(label_lang or ""), str(label))
+            if country is not None:
+                node["country"] = str(country)
+            if lat is not None and lon is not None and "lat" not in node:
+                node["lat"], node["lon"] = float(lat), float(lon)
+    for node, by_lang in labels.items():
+        attributes[node]["label"] = by_lang.get(options.lang) or by_lang[sorted(by_lang)[0]]
     graph = nx.Graph(as_of=options.as_of.isoformat() if options.as_of else "", statuses=",".join(sorted(options.statuses)) or "all")
-    for p, a, b, start, end, status, sources in edges.rows:
-        status_name = str(status).removeprefix(MGV + "status-") if status is not None else "unknown"
-        if options.as_of is not None and status is None:
+    for p in sorted(partners):
+        pair = sorted(partners[p])
+        if len(pair) != 2:
+            continue  # the shapes guarantee two different partners; anything else is not a partnership to draw
+        a, b = pair
+        data = edge_data[p]
+        if options.as_of is not None and data["status"] is None:
             continue  # not yet started (or its start is unknown) on that date
+        status_name = data["status"].removeprefix(MGV + "status-") if data["status"] else "unknown"
         if options.statuses and status_name not in options.statuses:
             continue
-        a, b = str(a), str(b)
         if options.countries and not ({attributes.get(a, {}).get("country"), attributes.get(b, {}).get("country")} & options.countries):
             continue
         for node in (a, b):
             if node not in graph:
-                graph.add_node(node, **attributes.get(node, {"label": node, "country": ""}))
-        graph.add_edge(a, b, partnership=str(p), start=str(start) if start is not None else "",
-                       end=str(end) if end is not None else "", status=status_name, sources=str(sources or ""))
+                graph.add_node(node, **{"label": node, "country": "", **attributes.get(node, {})})
+        graph.add_edge(a, b, partnership=p, start=data["start"], end=data["end"], status=status_name,
+                       sources=" ".join(sorted(sources.get(p, ()))))
     return graph
 
 
@@ -116,15 +136,24 @@ def stats(graph: nx.Graph, top: int = 10, seed: int = 42, sample: int = 500, exa
     degrees = dict(graph.degree())
     components = sorted(nx.connected_components(graph), key=len, reverse=True)
     largest = graph.subgraph(components[0]).copy()
+    varied = m > 1 and len(set(degrees.values())) > 1
+    if n <= exact_limit:
+        clustering, transitivity = nx.average_clustering(graph), nx.transitivity(graph)
+        assortativity = nx.degree_assortativity_coefficient(graph) if varied else None
+    else:  # the same three figures from igraph's C core (networkx takes several seconds each at 100,000 nodes)
+        ig_graph = _igraph(graph)[0]
+        clustering = ig_graph.transitivity_avglocal_undirected(mode="zero")
+        transitivity = ig_graph.transitivity_undirected()
+        assortativity = ig_graph.assortativity_degree(directed=False) if varied else None
     out.update({
         "components": len(components),
         "largest_component": {"nodes": largest.number_of_nodes(), "edges": largest.number_of_edges()},
         "density": nx.density(graph),
         "average_degree": 2 * m / n,
         "max_degree": max(degrees.values()),
-        "average_clustering": nx.average_clustering(graph),
-        "transitivity": nx.transitivity(graph),
-        "degree_assortativity": (nx.degree_assortativity_coefficient(graph) if m > 1 and len(set(degrees.values())) > 1 else None),
+        "average_clustering": clustering,
+        "transitivity": transitivity,
+        "degree_assortativity": assortativity,
     })
     if largest.number_of_nodes() <= exact_limit:
         out["mean_shortest_path"] = nx.average_shortest_path_length(largest) if largest.number_of_nodes() > 1 else 0.0
@@ -133,25 +162,43 @@ def stats(graph: nx.Graph, top: int = 10, seed: int = 42, sample: int = 500, exa
         betweenness = nx.betweenness_centrality(graph)
         out["betweenness_method"] = {"method": "exact"}
     else:
+        # Large graphs: the sampled figures are computed by igraph's C core (the same definitions as networkx's:
+        # BFS distances from sampled sources; Brandes betweenness from k sampled sources, scaled as networkx scales
+        # its k-sampled estimate), because pure-Python BFS from hundreds of sources takes minutes at 100,000 nodes.
         rng = random.Random(seed)
-        sources = rng.sample(sorted(largest.nodes()), min(sample, largest.number_of_nodes()))
-        lengths, eccentric = [], 0
-        for s in sources:
-            dist = nx.single_source_shortest_path_length(largest, s)
-            lengths.extend(d for t, d in dist.items() if t != s)
-            eccentric = max(eccentric, max(dist.values()))
-        out["mean_shortest_path"] = statistics.fmean(lengths) if lengths else 0.0
-        out["diameter"] = eccentric  # the largest eccentricity among the sampled sources: a lower bound
-        out["path_method"] = {"method": "sampled", "sources": len(sources), "seed": seed,
+        ig_graph, index, nodes = _igraph(graph)
+        lc_nodes = sorted(largest.nodes())
+        sources = rng.sample(lc_nodes, min(sample, len(lc_nodes)))
+        total, count, eccentric = 0, 0, 0
+        for row in ig_graph.distances(source=[index[x] for x in sources]):
+            finite = [d for d in row if d != float("inf") and d > 0]
+            total += sum(finite)
+            count += len(finite)
+            eccentric = max(eccentric, max(finite, default=0))
+        out["mean_shortest_path"] = total / count if count else 0.0
+        out["diameter"] = int(eccentric)  # the largest eccentricity among the sampled sources: a lower bound
+        out["path_method"] = {"method": "sampled", "sources": len(sources), "seed": seed, "engine": "igraph",
                               "note": "mean over BFS from sampled sources; diameter is a lower bound"}
         k = min(sample, n)
-        betweenness = nx.betweenness_centrality(graph, k=k, seed=seed)
-        out["betweenness_method"] = {"method": "sampled", "k": k, "seed": seed}
+        chosen = rng.sample(range(n), k)
+        raw = ig_graph.betweenness(directed=False, sources=chosen)
+        scale = 2 * n / (k * (n - 1) * (n - 2)) if n > 2 else 0.0
+        betweenness = {nodes[i]: value * scale for i, value in enumerate(raw)}
+        out["betweenness_method"] = {"method": "sampled", "k": k, "seed": seed, "engine": "igraph"}
+    # the sparse eigen-solver (SciPy) gives the same vector as power iteration, in a fraction of the time on large graphs
     try:
+        eigen = nx.eigenvector_centrality_numpy(graph) if m else {node: 0.0 for node in graph}
+    except (nx.NetworkXException, ArithmeticError, ValueError):
         eigen = nx.eigenvector_centrality(graph, max_iter=1000, tol=1e-8)
-    except nx.PowerIterationFailedConvergence:
-        eigen = nx.eigenvector_centrality_numpy(graph) if n < 5000 else {}
-    communities = nx.community.louvain_communities(graph, seed=seed)
+    eigen = {node: abs(value) for node, value in eigen.items()}
+    if n <= exact_limit:
+        communities = nx.community.louvain_communities(graph, seed=seed)
+        community_method = {"method": "louvain", "seed": seed}
+    else:
+        ig_graph, index, nodes = _igraph(graph)
+        random.seed(seed)  # igraph draws from Python's random module
+        communities = [{nodes[i] for i in members} for members in ig_graph.community_multilevel()]
+        community_method = {"method": "louvain", "seed": seed, "engine": "igraph"}
     communities = sorted(communities, key=lambda c: (-len(c), min(c)))
     out["centrality"] = {
         "degree": _ranked(degrees, graph, top),
@@ -159,7 +206,7 @@ def stats(graph: nx.Graph, top: int = 10, seed: int = 42, sample: int = 500, exa
         "eigenvector": _ranked(eigen, graph, top),
     }
     out["communities"] = {
-        "method": {"method": "louvain", "seed": seed},
+        "method": community_method,
         "count": len(communities),
         "modularity": nx.community.modularity(graph, communities),
         "largest": [{"size": len(c), "countries": _country_mix(graph, c),
@@ -168,6 +215,19 @@ def stats(graph: nx.Graph, top: int = 10, seed: int = 42, sample: int = 500, exa
     out["_values"] = {"degree": degrees, "betweenness": betweenness, "eigenvector": eigen,
                       "community": {node: k for k, c in enumerate(communities) for node in c}}
     return out
+
+
+def _igraph(graph: nx.Graph):
+    """The graph as an igraph Graph (built once per graph and kept in its attributes), with the node index."""
+    cached = graph.graph.get("_igraph")
+    if cached is None:
+        import igraph as ig
+
+        index = {node: i for i, node in enumerate(graph.nodes())}
+        nodes = list(index)
+        cached = (ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in graph.edges()]), index, nodes)
+        graph.graph["_igraph"] = cached
+    return cached
 
 
 def _country_mix(graph: nx.Graph, members) -> dict[str, int]:
@@ -219,7 +279,7 @@ def export(graph: nx.Graph, fmt: str, out) -> list:
     from pathlib import Path
 
     out = Path(out)
-    clean = nx.Graph(**{k: v for k, v in graph.graph.items() if v is not None})
+    clean = nx.Graph(**{k: v for k, v in graph.graph.items() if v is not None and not k.startswith("_")})
     for n, data in graph.nodes(data=True):
         clean.add_node(n, **{k: v for k, v in data.items() if v is not None})
     for a, b, data in graph.edges(data=True):

@@ -88,7 +88,8 @@ def _label(merged: set, iri) -> str:
 
 
 def _typed(merged: set) -> dict:
-    return {s: o for s, p, o in merged if str(p) == RDF_TYPE and not isinstance(s, BNode)}
+    """Entities: typed IRIs, leaving out the named graphs themselves (described in mgg:meta)."""
+    return {s: o for s, p, o in merged if str(p) == RDF_TYPE and not isinstance(s, BNode) and not str(s).startswith(MGG)}
 
 
 def _statuses(merged: set) -> dict:

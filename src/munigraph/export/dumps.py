@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
 
+from ..errors import MunigraphError
 from ..store import to_oxigraph, to_rdflib
 from ..vocab import OUTPUT_PREFIXES, project_root
 
@@ -53,12 +54,22 @@ def merged_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
     return sorted(triples, key=str)
 
 
+def _no_remote_documents(url, options=None):
+    raise MunigraphError(f"JSON-LD: refusing to fetch {url}; munigraph only uses contexts it embeds")
+
+
 def jsonld_document(triples: list[ox.Triple], context: dict) -> str:
-    """Compact JSON-LD with the project's context embedded (so no processor has to fetch it); sorted for stability."""
+    """Compact JSON-LD with the project's context embedded (so no processor has to fetch it); sorted for stability.
+
+    rdflib writes expanded JSON-LD (with @type for rdf:type); PyLD compacts it, since rdflib's own compaction
+    loses statements with this context."""
+    from pyld import jsonld
+
     graph = Graph()
     for t in triples:
         graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    compacted = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    expanded = json.loads(graph.serialize(format="json-ld"))
+    compacted = jsonld.compact(expanded, context, {"documentLoader": _no_remote_documents})
     nodes = compacted.get("@graph", [compacted] if "@id" in compacted else [])
     for node in nodes:
         for key, value in node.items():

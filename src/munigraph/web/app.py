@@ -6,6 +6,7 @@
     /page/{path}           HTML page of an entity (pages)
     /data/{path}[.ext]     RDF description of an entity (pages)
     /ontology[.ext]        the ontology, HTML or RDF (pages)
+    /class/{name}          the entities of a class of the ontology (pages)
     /.well-known/void      VoID description (pages)
     /api/queries[/{name}]  named queries as a web API; /openapi.json and /api/docs (api)
     /static                CSS and the query editor's assets
@@ -27,6 +28,7 @@ from starlette.templating import Jinja2Templates
 from ..config import Settings
 from ..store import current_build
 from ..errors import StoreMissing
+from . import render
 from .executor import Executor, ExecutorStore
 from .sparql import SparqlEndpoint
 
@@ -58,7 +60,7 @@ class Server:
         self.executor = Executor(self.location, workers=options.workers, writable=options.allow_update,
                                  timeout=options.timeout, max_rows=options.max_rows)
         self.store = ExecutorStore(self.executor)
-        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates = Jinja2Templates(env=render.environment())  # the environment the static site renders with too
         self.started_at = time.time()
         self._graphs: list[str] | None = None
         self._graphs_lock = asyncio.Lock()

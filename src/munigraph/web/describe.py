@@ -48,6 +48,7 @@ EXTRA_PREFIXES = {
 }
 _IRI_OK = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')
 _LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_LOCAL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def check_iri(iri: str) -> str:
@@ -714,9 +715,32 @@ def overview(ctx: Context) -> dict:
     return {
         "triples": triples,
         "graphs": len(table),
-        "classes": [{"term": ctx.term(c), "count": int(n)} for c, n in classes],
+        "classes": [{"term": ctx.term(c), "count": int(n), "list": class_href(str(c))} for c, n in classes],
         "built_at": built_at(ctx),
         "sources": sorted(sources, key=lambda s: s.title.lower()),
         "countries": countries,
         "governments": sum(len(c["governments"]) for c in countries),
     }
+
+
+# --- the entities of a class -----------------------------------------------------------------------------------
+
+def class_href(iri: str) -> str | None:
+    """Where the list of a class's entities is: /class/{local name}, for the project's own classes."""
+    if iri.startswith(MG) and _LOCAL_NAME.match(iri[len(MG):]):
+        return "/class/" + iri[len(MG):]
+    return None
+
+
+def class_members(ctx: Context, iri: str) -> dict | None:
+    """Every entity of the class (as the front page counts them: not the ontology's own terms), by label."""
+    me = check_iri(iri)
+    rows = ctx.select(f"""SELECT DISTINCT ?x WHERE {{
+      ?x a {me} . FILTER NOT EXISTS {{ GRAPH <{MGG}ontology> {{ ?x ?p ?o }} }} }}""").rows
+    if not rows:
+        return None
+    comments = [c for (c,) in ctx.select(f"SELECT ?c WHERE {{ GRAPH <{MGG}ontology> {{ {me} rdfs:comment ?c }} }}").rows]
+    ctx.load_labels([URIRef(iri)] + [x for (x,) in rows])
+    members = sorted((ctx.term(x) for (x,) in rows), key=lambda t: t.sort_key)
+    return {"iri": iri, "term": ctx.term(URIRef(iri)), "label": ctx.label(iri) or ctx.curie(iri),
+            "curie": ctx.curie(iri), "comment": ctx.text(comments), "members": members}

@@ -1,86 +1,59 @@
 """Linked-data pages: entity IRIs that resolve, their HTML pages and RDF descriptions, the front page, the ontology
 and the VoID description. Handlers stay thin; the queries and the shaping of what a page shows are in describe.py
-(and void.py), and run in the thread pool because the store is blocking.
+(and void.py), put together per page in render.py (shared with the static site of `munigraph export`), and run in
+the thread pool because the store is blocking.
 
     /                        what the data set is: counts, build time, sources, links, local governments by country
     /id/{path}               303 to /page/{path} (client prefers HTML) or /data/{path}.{ext}; 404 if unknown
     /page/{path}             HTML page of an entity (labels by ?lang= / Accept-Language), JSON-LD embedded
     /data/{path}[.ext]       the entity's triples (+ labels of what it points to), by suffix or Accept
     /ontology[.ext]          the ontology graph, HTML or RDF
+    /class/{name}            the entities of the class mg:{name}, by label
     /.well-known/void        VoID description (Turtle or by Accept)
 """
 
 from __future__ import annotations
 
-import json
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import queries as queries_mod
-from ..vocab import MG, ONTOLOGY_GRAPH, PREFIXES, RDFS
 from . import describe as d
-from . import formats
+from . import formats, render
 from . import void as void_mod
 from .executor import QueryFailed, QueryTimeout
 from .negotiation import choose
 
 EXTENSIONS = {media: ext for ext, media in formats.SUFFIXES.items()} | {"text/plain": "nt"}
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF/XML"}
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-# Turtle output: the usual prefixes, but not id: (its local names would need `\/` escapes everywhere)
-RDF_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"}
+FORMAT_NAMES = render.FORMAT_NAMES
+_PATH_SAFE = render.PATH_SAFE
+RDF_PREFIXES = render.RDF_PREFIXES
+# what the pages show is shaped in render.py, shared with the static site and documentation of `munigraph export`
+entity_construct = render.entity_construct
+ontology_construct = render.ontology_construct
+format_links = render.format_links
 
 
-def entity_construct(iri: str) -> str:
-    """The entity's own triples and the labels of the nodes it points to, subject by subject."""
-    me = d.check_iri(iri)
-    label = f"<{RDFS}label>"
-    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-  {{ {me} ?p ?o . BIND({me} AS ?s) }}
-  UNION
-  {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {me} ?via ?s . ?s {label} ?o . BIND({label} AS ?p) FILTER(?s != {me}) }} }}
-}} ORDER BY (?s != {me}) ?s ?p ?o"""
-
-
-def ontology_construct() -> str:
-    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
-
-
-def format_links(prefix: str) -> list[dict]:
-    return [{"ext": ext, "name": FORMAT_NAMES[ext], "media_type": media, "href": f"{prefix}.{ext}"}
-            for ext, media in formats.SUFFIXES.items()]
+def server_construct(server) -> render.Construct:
+    """construct() for the page views, run in the server's query workers (under their time limit)."""
+    def construct(text: str, media_type: str, prefixes: dict | None = None) -> bytes:
+        op = {"kind": "construct", "text": text, "media_type": media_type}
+        if prefixes:
+            op["prefixes"] = prefixes
+        return server.executor.run(op).body
+    return construct
 
 
 def build_page(server, ctx: d.Context, iri: str, path: str) -> dict | None:
     """Everything the entity page shows, or None when nothing has the IRI as subject."""
-    if not d.exists(ctx.store, iri):
-        return None
-    facts = d.describe(ctx, iri)
-    types = set(facts["types"])
-    view = {"e": facts, "gov": None, "partnership": None, "act": None}
-    if types & d.GOVERNMENT_TYPES:
-        view["gov"] = d.government(ctx, iri)
-    if MG + "Partnership" in types:
-        view["partnership"] = d.partnership(ctx, iri, facts)
-    if MG + "Agreement" in types or types & d.EVENT_TYPES:
-        view["act"] = {"is_agreement": MG + "Agreement" in types, "rows": d.agreement_rows(ctx, [iri])}
-    reply = server.executor.run({"kind": "construct", "text": entity_construct(iri), "media_type": "application/ld+json"})
-    view["jsonld"] = json.loads(reply.body.decode("utf-8"))  # rendered with |tojson, which escapes <, > and &
-    quoted = quote(path, safe=_PATH_SAFE)
-    view["formats"] = format_links(f"/data/{quoted}")
-    view["sources_query"] = "/api/queries/sources?" + urlencode({"entity": iri})
-    return view
+    return render.build_page(ctx, iri, path, server_construct(server))
 
 
 def ontology_page(server, ctx: d.Context) -> dict:
-    """The ontology graph, read into rdflib (its class expressions are lists), shaped for the page."""
-    reply = server.executor.run({"kind": "construct", "text": ontology_construct(), "media_type": "application/n-triples"})
-    return d.ontology_view(ctx, Graph().parse(data=reply.body.decode("utf-8"), format="nt"))
+    return render.ontology_view(ctx, server_construct(server))
 
 
 def routes(server) -> list[Route]:
@@ -156,9 +129,8 @@ def routes(server) -> list[Route]:
             media = choose(request.headers.get("accept"), formats.GRAPH_OFFER)
             if media is None:
                 return text_error(406, "not acceptable: the description is available as " + ", ".join(formats.GRAPH_OFFER))
-        reply = await run_in_threadpool(server.executor.run, {
-            "kind": "construct", "text": entity_construct(iri), "media_type": media, "prefixes": RDF_PREFIXES})
-        return Response(reply.body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
+        body = await run_in_threadpool(render.entity_data, server_construct(server), iri, media)
+        return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
 
     async def page(request: Request):
         path = request.path_params["path"]
@@ -170,7 +142,7 @@ def routes(server) -> list[Route]:
         view = await run_in_threadpool(build_page, server, ctx, iri, path)
         if view is None:
             return not_found(request, iri, vary)
-        return server.templates.TemplateResponse(request, "entity.html", {**view, "lang": ctx.languages[0]},
+        return server.templates.TemplateResponse(request, "entity.html", render.entity_context(ctx, view),
                                                  headers={"Vary": vary})
 
     async def ontology(request: Request):
@@ -184,14 +156,21 @@ def routes(server) -> list[Route]:
             if media is None:
                 return text_error(406, "not acceptable: the ontology is available as text/html, " + ", ".join(formats.GRAPH_OFFER))
         if media != "text/html":
-            reply = await run_in_threadpool(server.executor.run, {
-                "kind": "construct", "text": ontology_construct(), "media_type": media, "prefixes": RDF_PREFIXES})
-            return Response(reply.body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
+            body = await run_in_threadpool(render.ontology_data, server_construct(server), media)
+            return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
         ctx = context(request)
-        view = await run_in_threadpool(ontology_page, server, ctx)
-        return server.templates.TemplateResponse(request, "ontology.html", {
-            "v": view, "formats": format_links("/ontology"), "lang": ctx.languages[0]},
-            headers={"Vary": "Accept, Accept-Language"})
+        page_context = await run_in_threadpool(render.ontology_context, ctx, server_construct(server))
+        return server.templates.TemplateResponse(request, "ontology.html", page_context,
+                                                 headers={"Vary": "Accept, Accept-Language"})
+
+    async def class_page(request: Request):
+        ctx = context(request)
+        page_context = await run_in_threadpool(render.class_context, ctx, request.path_params["name"])
+        if page_context is None:
+            return html_error(request, 404, "Not found", "The ontology has no class of this name with entities in the data.",
+                              vary="Accept, Accept-Language")
+        return server.templates.TemplateResponse(request, "class.html", page_context,
+                                                 headers={"Vary": "Accept-Language"})
 
     async def void(request: Request):
         media = choose(request.headers.get("accept"), formats.GRAPH_OFFER)
@@ -208,6 +187,7 @@ def routes(server) -> list[Route]:
         Route("/id/{path:path}", guarded(resolve), methods=["GET"]),
         Route("/data/{path:path}", guarded(data, html=False), methods=["GET"]),
         Route("/page/{path:path}", guarded(page), methods=["GET"]),
+        Route("/class/{name}", guarded(class_page), methods=["GET"]),
         Route("/ontology", guarded(ontology), methods=["GET"]),
         Route("/ontology.{ext}", guarded(ontology, html=False), methods=["GET"]),
         Route("/.well-known/void", guarded(void, html=False), methods=["GET"]),
@@ -219,11 +199,8 @@ def index(server):
         ctx = d.Context(server.store, server.settings.base, d.preferred_languages(
             request.query_params.get("lang"), request.headers.get("accept-language"), server.settings.languages))
         try:
-            overview = await run_in_threadpool(d.overview, ctx)
+            page_context = await run_in_threadpool(render.index_context, ctx)
         except (QueryTimeout, QueryFailed) as exc:
             return PlainTextResponse(f"the front page's queries failed: {exc}\n", status_code=503)
-        return server.templates.TemplateResponse(request, "index.html", {
-            "o": overview, "title": void_mod.TITLE, "description": void_mod.DESCRIPTION, "base": server.settings.base,
-            "named_queries": list(queries_mod.catalog().values()), "lang": ctx.languages[0]},
-            headers={"Vary": "Accept-Language"})
+        return server.templates.TemplateResponse(request, "index.html", page_context, headers={"Vary": "Accept-Language"})
     return endpoint

@@ -49,10 +49,25 @@ def statistics(store, base: str) -> dict:
     }
 
 
-def void_triples(stats: dict, root: str, base: str) -> list[ox.Triple]:
-    """`root` is the absolute URL of the server's root, ending with '/'."""
+_SERVER = object()
+SERVER_FEATURES = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+
+
+def void_triples(stats: dict, root: str, base: str, *, dataset: str | None = None, endpoint=_SERVER,
+                 partition=None, features=SERVER_FEATURES, title: list | None = None,
+                 description: list | None = None) -> list[ox.Triple]:
+    """`root` is the absolute URL of the server's root, ending with '/'.
+
+    The keywords let the release export (export/void.py) reuse this for a described file rather than the server:
+    `dataset` is the dataset's IRI (default <root>.well-known/void#dataset), `endpoint` the SPARQL endpoint's URL
+    (default <root>sparql; None for none), `partition(kind, iri)` names the node of a class or property partition
+    (default a blank node), `features` the local names of the formats (http://www.w3.org/ns/formats/...), `title`
+    and `description` lists of literals in place of the English defaults."""
     N = ox.NamedNode
-    dataset = N(root + ".well-known/void#dataset")
+    dataset = N(dataset or root + ".well-known/void#dataset")
+    if endpoint is _SERVER:
+        endpoint = root + "sparql"
+    partition = partition or (lambda kind, iri: ox.BlankNode())
     out: list[ox.Triple] = []
     described: list[ox.Triple] = []  # the partitions and subsets, after the dataset's own triples (neater Turtle)
 
@@ -60,17 +75,20 @@ def void_triples(stats: dict, root: str, base: str) -> list[ox.Triple]:
         (out if s == dataset else described).append(ox.Triple(s, N(p), o))
 
     add(dataset, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", N(VOID + "Dataset"))
-    add(dataset, DCT + "title", ox.Literal(TITLE, language="en"))
-    add(dataset, DCT + "description", ox.Literal(DESCRIPTION, language="en"))
+    for literal in title or [ox.Literal(TITLE, language="en")]:
+        add(dataset, DCT + "title", literal)
+    for literal in description or [ox.Literal(DESCRIPTION, language="en")]:
+        add(dataset, DCT + "description", literal)
     if stats["built_at"]:
         add(dataset, DCT + "modified", ox.Literal(stats["built_at"], datatype=N(XSD + "dateTime")))
-    add(dataset, VOID + "sparqlEndpoint", N(root + "sparql"))
+    if endpoint:
+        add(dataset, VOID + "sparqlEndpoint", N(endpoint))
     add(dataset, VOID + "uriSpace", ox.Literal(base))
     if stats["example"]:
         add(dataset, VOID + "exampleResource", N(stats["example"]))
     for vocabulary in (MG, MGV):
         add(dataset, VOID + "vocabulary", N(vocabulary))
-    for fmt in ("Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+    for fmt in features:
         add(dataset, VOID + "feature", N(FORMATS + fmt))
     add(dataset, VOID + "triples", _int(stats["triples"]))
     add(dataset, VOID + "entities", _int(stats["entities"]))
@@ -79,12 +97,12 @@ def void_triples(stats: dict, root: str, base: str) -> list[ox.Triple]:
     add(dataset, VOID + "classes", _int(len(stats["classes"])))
     add(dataset, VOID + "properties", _int(len(stats["properties"])))
     for cls, n in stats["classes"]:
-        part = ox.BlankNode()
+        part = partition("class", cls)
         add(dataset, VOID + "classPartition", part)
         add(part, VOID + "class", N(cls))
         add(part, VOID + "entities", _int(n))
     for prop, n in stats["properties"]:
-        part = ox.BlankNode()
+        part = partition("property", prop)
         add(dataset, VOID + "propertyPartition", part)
         add(part, VOID + "property", N(prop))
         add(part, VOID + "triples", _int(n))
