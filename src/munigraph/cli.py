@@ -293,7 +293,7 @@ def network():
 @_projection_options
 @click.option("--top", default=10, show_default=True, help="How many of the most central local governments to list.")
 @click.option("--seed", default=42, show_default=True, help="Seed of the samples and of Louvain.")
-@click.option("--sample", default=500, show_default=True, help="Sample size for path lengths and betweenness on large graphs.")
+@click.option("--sample", default=200, show_default=True, help="Sample size (sources) for path lengths and betweenness on graphs over 3,000 nodes.")
 @click.option("--write", is_flag=True, help="Store the figures in the graph mgg:network, so SPARQL can use them.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj

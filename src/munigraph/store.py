@@ -110,6 +110,13 @@ class EmbeddedStore:
             raise MunigraphError("expected a SELECT query")
         return result
 
+    def select_values(self, query: str) -> list[tuple]:
+        """SELECT rows as plain strings (IRIs and lexical forms; language tags of literals are lost): the fast
+        path for bulk reads such as the network projection, without building rdflib terms."""
+        result = self.raw_query(query)
+        variables = result.variables
+        return [tuple(None if (t := sol[v]) is None else t.value for v in variables) for sol in result]
+
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.ox.named_graphs())
 
@@ -197,6 +204,9 @@ class RemoteStore:
         if not isinstance(result, SelectResult):
             raise MunigraphError("expected a SELECT query")
         return result
+
+    def select_values(self, query: str) -> list[tuple]:
+        return [tuple(None if v is None else str(v) for v in row) for row in self.select(query).rows]
 
     def named_graphs(self) -> list[str]:
         return sorted(str(r[0]) for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows)

@@ -212,5 +212,8 @@ class ExecutorStore:
             return self.select(text)
         raise QueryFailed("only SELECT and ASK go through this interface")
 
+    def select_values(self, text: str) -> list[tuple]:
+        return [tuple(None if v is None else str(v) for v in row) for row in self.select(text).rows]
+
     def named_graphs(self) -> list[str]:
         return self.executor.run({"kind": "graphs"}).value
