@@ -103,6 +103,9 @@ def main() -> None:
         typical = sorted(graph.nodes())[len(graph) // 2]
         suggest_hub, _ = median_time(lambda: sg.suggest(graph, hub, top=10), args.repeat)
         suggest_typical, _ = median_time(lambda: sg.suggest(graph, typical, top=10), args.repeat)
+        # what `munigraph suggest` does: the two-hop projection around the municipality, then the scores
+        command_hub, _ = median_time(lambda: sg.suggest(net.project(store, net.Projection(statuses=set(), around=hub)), hub, top=10), args.repeat)
+        command_typical, _ = median_time(lambda: sg.suggest(net.project(store, net.Projection(statuses=set(), around=typical)), typical, top=10), args.repeat)
     lines = [
         "# Network commands at scale",
         "",
@@ -114,7 +117,9 @@ def main() -> None:
         f"- projection from the store (one SPARQL query): {projection:.2f} s",
         f"- `network stats` figures (paths and betweenness sampled: {figures['path_method']}, {figures['betweenness_method']}): {stats_time:.2f} s",
         f"- `network stats` in all (projection + figures): {projection + stats_time:.2f} s (target: 60 s)",
-        f"- `suggest` for the largest hub (degree {graph.degree(hub)}): {suggest_hub * 1000:.1f} ms; for a typical node: {suggest_typical * 1000:.1f} ms (target: 1 s, plus the projection)",
+        f"- scoring alone, on the projected network: {suggest_hub * 1000:.1f} ms for the largest hub (degree {graph.degree(hub)}), {suggest_typical * 1000:.1f} ms for a typical node",
+        f"- `suggest` as the command runs it (two-hop projection from the store + scores): {command_hub:.2f} s for the largest hub, "
+        f"{command_typical:.2f} s for a typical node (target: 1 s)",
         "",
     ]
     args.out.write_text("\n".join(lines), encoding="utf-8")

@@ -85,3 +85,16 @@ def test_backtest_through_the_cli(mg):
     assert report["test_pairs"] > report["positives"] > 0
     missing = mg("suggest", "--evaluate")
     assert missing.code != 0 and "--before YEAR" in missing.err
+
+
+@pytest.mark.parametrize("as_of", [None, "2019-01-01"])
+def test_two_hop_projection_gives_the_same_suggestions(store, as_of):
+    import datetime as dt
+    from munigraph import network as net
+    koszalin = GOV + "pl/koszalin"
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    full = net.project(store, net.Projection(as_of=day))
+    near = net.project(store, net.Projection(as_of=day, around=koszalin))
+    assert set(near.edges()) <= set(full.edges())
+    for method in ("common", "adamic-adar", "resource-allocation"):
+        assert sg.suggest(near, koszalin, method=method, top=100) == sg.suggest(full, koszalin, method=method, top=100)

@@ -269,13 +269,13 @@ def _projection_options(f):
     return f
 
 
-def _projection(obj: "Context", as_of, statuses, countries):
+def _projection(obj: "Context", as_of, statuses, countries, around: str | None = None):
     from .network import Projection, project
     chosen = set(statuses or ["active"])
     if "all" in chosen:
         chosen = set()
     options = Projection(as_of=as_of.date() if as_of else None, statuses=chosen,
-                         countries={c.upper() for c in countries}, lang=obj.languages[0])
+                         countries={c.upper() for c in countries}, lang=obj.languages[0], around=around)
     return project(obj.open_store(), options)
 
 
@@ -383,7 +383,9 @@ def suggest(obj, municipality, as_of, statuses, countries, top, method, candidat
     if not municipality:
         raise MunigraphError("give a MUNICIPALITY (or --evaluate --before YEAR)")
     target = _resolve(obj, municipality)
-    graph = _projection(obj, as_of, statuses, countries)
+    # common neighbours, Adamic-Adar and resource allocation need only two hops around the municipality;
+    # Jaccard needs the candidates' own partners too, so it reads the whole network
+    graph = _projection(obj, as_of, statuses, countries, around=None if method == "jaccard" else target)
     linked = set() if include_linked else suggest_mod.linked_ever(obj.open_store(), target, as_of.date() if as_of else None)
     rows = suggest_mod.suggest(graph, target, method=method, top=top, exclude=linked,
                                countries={c.upper() for c in candidate_countries})

@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 
 import networkx as nx
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from .errors import MunigraphError
@@ -29,22 +29,18 @@ EXACT_LIMIT = 3000  # above this many nodes in the largest component, path figur
 PROJECTION = """
 SELECT ?p ?x ?start ?end ?status ?address ?g ?label ?labelLang ?country ?lat ?lon WHERE {
   {
-    VALUES ?date { %(date)s }
+    %(around_p)s
     ?p a mg:Partnership ; mg:partner ?x .
     OPTIONAL { ?p mg:effectiveStartDate ?start }
     OPTIONAL { ?p mg:statusChange ?ending . ?ending mg:status ?endStatus ; mg:date ?end .
                FILTER(?endStatus IN (mgv:status-terminated, mgv:status-expired)) }
-    OPTIONAL { ?p mg:currentStatus ?current }
-    OPTIONAL {
-      ?p mg:statusChange ?change . ?change mg:status ?then ; mg:sortDate ?changeDate .
-      FILTER(BOUND(?date) && ?changeDate <= ?date)
-      FILTER NOT EXISTS { ?change mg:statusUntil ?until . FILTER(?until <= ?date) }
-    }
-    BIND(IF(BOUND(?date), ?then, ?current) AS ?status)
+    %(status)s
   } UNION {
+    %(around_p)s
     GRAPH ?source { ?p mg:partner ?anyPartner }
     ?source prov:wasDerivedFrom/mg:address ?address .
   } UNION {
+    %(around_g)s
     ?g a ?class . VALUES ?class { mg:LocalGovernment mg:RegionalGovernment }
     OPTIONAL { ?g rdfs:label ?label . BIND(LANG(?label) AS ?labelLang) }
     OPTIONAL { ?g mg:country/mg:countryCode ?country }
@@ -53,6 +49,20 @@ SELECT ?p ?x ?start ?end ?status ?address ?g ?label ?labelLang ?country ?lat ?lo
 }
 """
 
+# the status now (derived at build time), or on a date (from the status history); the date is a serialised RDF term
+STATUS_NOW = "OPTIONAL { ?p mg:currentStatus ?status }"
+STATUS_ON = """OPTIONAL {
+      ?p mg:statusChange ?change . ?change mg:status ?status ; mg:sortDate ?changeDate .
+      FILTER(?changeDate <= %(date)s)
+      FILTER NOT EXISTS { ?change mg:statusUntil ?until . FILTER(?until <= %(date)s) }
+    }"""
+
+
+# `around`: only the partnerships of a municipality and of its partners (what suggestions need), not the network
+# (as subqueries, which SPARQL evaluates first and on their own: a small set of ?p or ?g to join with)
+AROUND_P = "{ SELECT DISTINCT ?p WHERE { ?near mg:partner %(t)s , ?w . ?p mg:partner ?w . } }"
+AROUND_G = "{ SELECT DISTINCT ?g WHERE { ?n2 mg:partner %(t)s , ?w2 . ?n3 mg:partner ?w2 , ?g . } }"
+
 
 @dataclass
 class Projection:
@@ -60,6 +70,7 @@ class Projection:
     statuses: set[str] = field(default_factory=lambda: {"active"})  # empty set: every status
     countries: set[str] = field(default_factory=set)  # ISO alpha-2; an edge is kept if either end is in one
     lang: str = "en"
+    around: str | None = None  # an IRI: only partnerships within two hops of it
 
 
 def project(store, options: Projection | None = None) -> nx.Graph:
@@ -68,7 +79,13 @@ def project(store, options: Projection | None = None) -> nx.Graph:
     if unknown:
         raise MunigraphError(f"status {', '.join(sorted(unknown))}: expected one of {', '.join(STATUSES)} (or all)")
     date = None if options.as_of is None else Literal(options.as_of.isoformat(), datatype=XSD.date)
-    rows = store.select_values(prefix_block() + PROJECTION % {"date": term_text(date)})
+    status = STATUS_NOW if date is None else STATUS_ON % {"date": term_text(date)}
+    if options.around:
+        target = term_text(URIRef(options.around))
+        around_p, around_g = AROUND_P % {"t": target}, AROUND_G % {"t": target}
+    else:
+        around_p = around_g = ""
+    rows = store.select_values(prefix_block() + PROJECTION % {"status": status, "around_p": around_p, "around_g": around_g})
     partners: dict[str, set] = {}
     edge_data: dict[str, dict] = {}
     sources: dict[str, set] = {}
