@@ -173,7 +173,7 @@ def bind(query: str, values: dict[str, Node | None]) -> str:
 
 
 class UpdateDatasetConflict(RefusedQuery):
-    pass
+    """using-graph-uri / using-named-graph-uri given for an update that has its own USING or WITH."""
 
 
 def _operations(toks: list[Token]) -> list[list[Token]]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from ..build import sha256
 from ..config import Settings
 from ..errors import MunigraphError
 from ..store import EmbeddedStore
@@ -80,12 +80,6 @@ class ReleaseContext:
             self.progress(message)
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

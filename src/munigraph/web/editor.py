@@ -66,7 +66,7 @@ def example_values(query: queries_mod.NamedQuery, resolver: Resolver, failures: 
             try:
                 terms.append(queries_mod.coerce(param, value, resolver))
             except MunigraphError:
-                pass
+                continue  # an example value the graph cannot resolve stays unbound
             except Exception as exc:  # the store failed (QueryTimeout, QueryFailed): unbound too, but worth retrying
                 if failures is not None:
                     failures.append(exc)

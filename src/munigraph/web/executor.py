@@ -20,7 +20,7 @@ from ..store import SelectResult
 
 
 class QueryTimeout(Exception):
-    pass
+    """The operation ran past the time limit; its worker was killed and replaced."""
 
 
 class QueryFailed(Exception):
