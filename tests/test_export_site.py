@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
-from conftest import ROOT, free_port, run_cli
+from conftest import ROOT, free_port, run_cli, stop_process
 
 ID = "https://w3id.org/munigraph/id/"
 MG = Namespace("https://w3id.org/munigraph/ontology#")
@@ -75,11 +75,7 @@ class StaticServer:
         raise RuntimeError("http.server did not answer within 20 s")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 @pytest.fixture(scope="module")
