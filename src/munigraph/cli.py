@@ -468,6 +468,30 @@ def plot_degrees(obj, as_of, statuses, countries, out, width, height):
     err.print(f"wrote {out}", markup=False)
 
 
+class _LazyGroup(click.Group):
+    """A group whose subcommands live in their own modules (imported only when used, to keep startup fast)."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx, name):
+        if name in self.lazy:
+            import importlib
+            module, attribute = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@cli.group("import", cls=_LazyGroup, lazy={"csv": "munigraph.importers.csv_list:command",
+                                           "wikidata": "munigraph.importers.wikidata:command"})
+def import_group():
+    """Import partnerships from outside sources into a data file (one named graph per import, with its source)."""
+
+
 def main(argv=None) -> int:
     try:
         cli.main(args=argv, prog_name="munigraph", standalone_mode=False)
