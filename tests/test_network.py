@@ -153,3 +153,86 @@ def test_the_same_on_a_remote_endpoint(mg, live):
     assert remote == local
     path = json.loads(mg("--endpoint", live.url + "/sparql", "network", "path", "Koszalin", "Trakai", "--as-of", "2019-01-01", "--format", "json").out)
     assert path[0]["nodes"][1]["id"] == GOV + "ua/ivano-frankivsk"
+
+
+# --- the network index that the build saves -----------------------------------------------------
+
+def _signature(graph: nx.Graph):
+    return (sorted((n, sorted(d.items())) for n, d in graph.nodes(data=True)),
+            sorted((sorted((a, b)), sorted(d.items())) for a, b, d in graph.edges(data=True)), graph.graph)
+
+
+KOSZALIN = GOV + "pl/koszalin"
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"statuses": set()}, {"as_of": "2019-01-01"}, {"as_of": "2022-06-01", "statuses": set()},
+    {"as_of": "2010-01-01", "statuses": {"active", "suspended"}}, {"countries": {"PL"}}, {"lang": "pl"},
+    {"around": KOSZALIN}, {"around": KOSZALIN, "as_of": "2019-01-01"}, {"around": GOV + "lt/trakai-district", "statuses": set()},
+], ids=str)
+def test_saved_index_gives_the_same_network_as_the_query(store, options):
+    import datetime as dt
+    assert net.index_path(store.location).is_file()
+    if "as_of" in options:
+        options = {**options, "as_of": dt.date.fromisoformat(options["as_of"])}
+    projection = net.Projection(**options)
+    from_index = net.project(store, projection)
+    from_query = net.graph_from_index(net.fetch_index(store, projection.around), projection)
+    assert from_index.number_of_edges() > 0
+    assert _signature(from_index) == _signature(from_query)
+
+
+def test_index_follows_the_builds(tmp_path):
+    """Each build saves its own index; a failed build leaves the previous one; removed builds lose theirs."""
+    from conftest import FIXTURES, ROOT, run_cli
+    from munigraph.store import current_build
+    store = tmp_path / "store"
+    run_cli("--store", str(store), "build", check=True)
+    first = net.index_path(current_build(store))
+    assert first.is_file()
+    bad = tmp_path / "data"
+    bad.mkdir()
+    (bad / "broken.ttl").write_text("<a> <b> .\n")
+    assert run_cli("--store", str(store), "build", "--data", str(ROOT / "data"), "--data", str(bad)).code != 0
+    assert sorted(p.name for p in (store / "index").iterdir()) == [first.name]
+    run_cli("--store", str(store), "build", check=True)
+    run_cli("--store", str(store), "build", check=True)
+    second = net.index_path(current_build(store))
+    # the store keeps the current build and the one before it, and the index of each, nothing else
+    assert len(list((store / "builds").iterdir())) == 2 and not first.exists() and second.is_file()
+    assert len(list((store / "index").iterdir())) == 2
+
+
+def test_without_the_index_the_query_answers(tmp_path):
+    """A store changed in place (a SPARQL update) drops its index; the commands then run the projection query."""
+    from conftest import run_cli
+    from munigraph.store import current_build
+    store = tmp_path / "store"
+    run_cli("--store", str(store), "build", check=True)
+    with_index = run_cli("--store", str(store), "network", "stats", "--as-of", "2019-01-01", "--format", "json", check=True).out
+    net.drop_index(current_build(store))
+    assert not net.index_path(current_build(store)).exists()
+    assert run_cli("--store", str(store), "network", "stats", "--as-of", "2019-01-01", "--format", "json", check=True).out == with_index
+
+
+def test_an_update_through_the_server_is_seen_by_the_network_commands(tmp_path):
+    """The saved index would be stale after a SPARQL update: the server drops it, so the new partnership counts."""
+    import httpx
+    from conftest import LiveServer, run_cli
+    from munigraph.store import current_build
+    store = tmp_path / "store"
+    run_cli("--store", str(store), "build", check=True)
+    before = json.loads(run_cli("--store", str(store), "network", "stats", "--format", "json", check=True).out)
+    server = LiveServer(store, "--allow-update", env={"MUNIGRAPH_UPDATE_TOKEN": "index-token"})
+    try:
+        update = f"""PREFIX mg: <https://w3id.org/munigraph/ontology#>
+        INSERT DATA {{ <urn:test:p> a mg:Partnership ; mg:partner <{GOV}pl/koszalin> , <{GOV}ua/kolomyia> ;
+                       mg:currentStatus <https://w3id.org/munigraph/vocab/status-active> . }}"""
+        r = httpx.post(server.url + "/sparql", content=update.encode(),
+                       headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer index-token"})
+        assert r.status_code == 204, r.text
+    finally:
+        server.stop()
+    assert not net.index_path(current_build(store)).exists()
+    after = json.loads(run_cli("--store", str(store), "network", "stats", "--format", "json", check=True).out)
+    assert after["edges"] == before["edges"] + 1

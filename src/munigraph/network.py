@@ -1,20 +1,28 @@
 """The partnership network as a networkx graph, and the figures researchers compute on it.
 
-The projection reads the store with two bulk SPARQL queries (partnerships with their start, end, status and
-sources; local governments with label, country and coordinates), never triple by triple, so it runs the same on
-the embedded store and on a remote SPARQL endpoint. Nodes are local governments, edges partnerships.
+The projection reads the store with one bulk SPARQL query (partnerships with their partners, start, end, status
+history and sources; local governments with labels, country and coordinates), never triple by triple, so it runs
+the same on the embedded store and on a remote SPARQL endpoint. Nodes are local governments, edges partnerships.
+
+What that query returns is the network index (NetworkIndex). The build saves it beside the store it built
+(`<store>/index/<build>.network.json`), because at European scale the query alone takes tens of seconds while
+reading the saved index takes well under one; without a saved index (a remote endpoint, or a store changed by a
+SPARQL update since) the query runs. Filters (as of a date, statuses, countries, two hops around one municipality)
+are applied to the index in Python, identically in both cases.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import random
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import URIRef
 
 from .errors import MunigraphError
 from .sparqltext import term_text
@@ -22,24 +30,23 @@ from .vocab import MGV, prefix_block
 
 STATUSES = ("active", "suspended", "terminated", "expired", "unknown")
 EXACT_LIMIT = 3000  # above this many nodes in the largest component, path figures are sampled
+INDEX_VERSION = 1
 
-# One query, three kinds of rows (UNION): each partner of each partnership with its start, end and status
-# (current, or on ?date); the addresses of the sources stating each partnership; and each local government's
-# labels, country and coordinates. Partners are paired in Python, so the query has no self-join.
-PROJECTION = """
-SELECT ?p ?x ?start ?end ?status ?address ?g ?label ?labelLang ?country ?lat ?lon WHERE {
-  {
-    %(around_p)s
-    ?p a mg:Partnership ; mg:partner ?x .
-    OPTIONAL { ?p mg:effectiveStartDate ?start }
-    OPTIONAL { ?p mg:statusChange ?ending . ?ending mg:status ?endStatus ; mg:date ?end .
-               FILTER(?endStatus IN (mgv:status-terminated, mgv:status-expired)) }
-    %(status)s
-  } UNION {
-    %(around_p)s
-    GRAPH ?source { ?p mg:partner ?anyPartner }
-    ?source prov:wasDerivedFrom/mg:address ?address .
-  } UNION {
+# One query, branches told apart by which variables they bind (UNION, so no branch multiplies another's rows):
+# each partner of each partnership; its effective start; the dates of its endings; its current status (derived at
+# build time); its dated status changes (for the status on any date); the addresses of the sources stating it;
+# and each local government's labels, country and coordinates.
+INDEX_QUERY = """
+SELECT ?p ?x ?start ?end ?status ?changeStatus ?changeDate ?until ?address ?g ?label ?labelLang ?country ?lat ?lon WHERE {
+  { %(around_p)s ?p a mg:Partnership ; mg:partner ?x . }
+  UNION { %(around_p)s ?p a mg:Partnership ; mg:effectiveStartDate ?start . }
+  UNION { %(around_p)s ?p a mg:Partnership ; mg:statusChange ?ending . ?ending mg:status ?endStatus ; mg:date ?end .
+          FILTER(?endStatus IN (mgv:status-terminated, mgv:status-expired)) }
+  UNION { %(around_p)s ?p a mg:Partnership ; mg:currentStatus ?status . }
+  UNION { %(around_p)s ?p a mg:Partnership ; mg:statusChange ?change . ?change mg:status ?changeStatus ; mg:sortDate ?changeDate .
+          OPTIONAL { ?change mg:statusUntil ?until } }
+  UNION { %(around_p)s GRAPH ?source { ?p mg:partner ?anyPartner } ?source prov:wasDerivedFrom/mg:address ?address . }
+  UNION {
     %(around_g)s
     ?g a ?class . VALUES ?class { mg:LocalGovernment mg:RegionalGovernment }
     OPTIONAL { ?g rdfs:label ?label . BIND(LANG(?label) AS ?labelLang) }
@@ -48,15 +55,6 @@ SELECT ?p ?x ?start ?end ?status ?address ?g ?label ?labelLang ?country ?lat ?lo
   }
 }
 """
-
-# the status now (derived at build time), or on a date (from the status history); the date is a serialised RDF term
-STATUS_NOW = "OPTIONAL { ?p mg:currentStatus ?status }"
-STATUS_ON = """OPTIONAL {
-      ?p mg:statusChange ?change . ?change mg:status ?status ; mg:sortDate ?changeDate .
-      FILTER(?changeDate <= %(date)s)
-      FILTER NOT EXISTS { ?change mg:statusUntil ?until . FILTER(?until <= %(date)s) }
-    }"""
-
 
 # `around`: only the partnerships of a municipality and of its partners (what suggestions need), not the network
 # (as subqueries, which SPARQL evaluates first and on their own: a small set of ?p or ?g to join with)
@@ -73,66 +71,235 @@ class Projection:
     around: str | None = None  # an IRI: only partnerships within two hops of it
 
 
+@dataclass
+class NetworkIndex:
+    """What the projection needs, per partnership and per local government, before any filter.
+
+    edges: partnership -> {"partners": [a, b, ...], "start": str, "end": str, "status": current status IRI or "",
+                           "history": [[sortDate, status IRI, until or ""], ...], "sources": [address, ...]}
+    nodes: local government -> {"labels": {lang: label}, "country": str, "lat": float, "lon": float}
+    """
+
+    edges: dict[str, dict] = field(default_factory=dict)
+    nodes: dict[str, dict] = field(default_factory=dict)
+
+
+def fetch_index(store, around: str | None = None) -> NetworkIndex:
+    """Run the one projection query on any store (embedded or remote) and gather its rows by partnership and node."""
+    if around:
+        target = term_text(URIRef(around))
+        around_p, around_g = AROUND_P % {"t": target}, AROUND_G % {"t": target}
+    else:
+        around_p = around_g = ""
+    rows = store.select_values(prefix_block() + INDEX_QUERY % {"around_p": around_p, "around_g": around_g})
+    index = NetworkIndex()
+    edges, nodes = index.edges, index.nodes
+
+    def edge(p):
+        return edges.setdefault(p, {"partners": [], "start": "", "end": "", "status": "", "history": [], "sources": []})
+
+    for p, x, start, end, status, change_status, change_date, until, address, g, label, label_lang, country, lat, lon in rows:
+        if g is not None:
+            node = nodes.setdefault(g, {"labels": {}, "country": ""})
+            if label is not None:
+                node["labels"].setdefault(label_lang or "", label)
+            if country is not None:
+                node["country"] = country
+            if lat is not None and lon is not None and "lat" not in node:
+                node["lat"], node["lon"] = float(lat), float(lon)
+        elif x is not None:
+            if x not in edge(p)["partners"]:
+                edge(p)["partners"].append(x)
+        elif start is not None:
+            e = edge(p)
+            if not e["start"] or start < e["start"]:
+                e["start"] = start
+        elif end is not None:
+            e = edge(p)
+            if end > e["end"]:
+                e["end"] = end
+        elif status is not None:
+            e = edge(p)
+            if not e["status"] or status < e["status"]:
+                e["status"] = status
+        elif change_status is not None:
+            edge(p)["history"].append([change_date, change_status, until or ""])
+        elif address is not None:
+            edge(p)["sources"].append(address)
+    for e in edges.values():  # a stable order, so that the saved index is the same for the same store
+        e["partners"].sort()
+        e["history"].sort()
+        e["sources"] = sorted(set(e["sources"]))
+    return index
+
+
+# --- the saved index ------------------------------------------------------------------------
+# An SQLite file (Python's own sqlite3, nothing to install): whole-network commands read every row in well under a
+# second, and `suggest` reads only the two hops around one municipality through the indexes on the partners.
+
+INDEX_SCHEMA = """
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE nodes (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, country TEXT, lat REAL, lon REAL, labels TEXT);
+CREATE TABLE edges (partnership TEXT PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL, start TEXT, "end" TEXT,
+                    status TEXT, history TEXT, sources TEXT);
+"""
+INDEX_KEYS = "CREATE INDEX edges_a ON edges (a); CREATE INDEX edges_b ON edges (b);"
+
+
+def index_path(build_dir: Path) -> Path:
+    """Where the build keeps the network index of the database in `build_dir` (`<store>/builds/<stamp>`)."""
+    build_dir = Path(build_dir)
+    return build_dir.parent.parent / "index" / f"{build_dir.name}.network.sqlite"
+
+
+def save_index(store, build_dir: Path) -> Path:
+    """Write the index of `store` beside its build, atomically (a partial file is never taken for an index)."""
+    import sqlite3
+
+    index = fetch_index(store)
+    path = index_path(build_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript(INDEX_SCHEMA)
+        db.execute("INSERT INTO info VALUES ('version', ?)", (str(INDEX_VERSION),))
+        # every node that ends a partnership gets a row, described or not, so that edges can refer to it by number
+        ids = {iri: k for k, iri in enumerate(sorted(set(index.nodes) | {x for e in index.edges.values() for x in e["partners"]}))}
+        db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)", (
+            (k, iri, d.get("country"), d.get("lat"), d.get("lon"), json.dumps(d["labels"], ensure_ascii=False, sort_keys=True))
+            if (d := index.nodes.get(iri)) is not None else (k, iri, None, None, None, None)
+            for iri, k in ids.items()))
+        # only partnerships with two partners: the projection draws no other (see graph_from_index)
+        db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            (p, ids[e["partners"][0]], ids[e["partners"][1]], e["start"], e["end"], e["status"],
+             json.dumps(e["history"]), " ".join(e["sources"]))
+            for p, e in sorted(index.edges.items()) if len(e["partners"]) == 2))
+        db.executescript(INDEX_KEYS)
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
+    return path
+
+
+def drop_index(build_dir: Path) -> None:
+    """Forget the saved index (the store was changed in place, e.g. by a SPARQL update); queries run instead."""
+    index_path(build_dir).unlink(missing_ok=True)
+
+
+def prune_indexes(store_dir: Path) -> None:
+    """Remove the saved indexes of builds that no longer exist."""
+    folder = Path(store_dir) / "index"
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and not (Path(store_dir) / "builds" / path.name.split(".")[0]).is_dir():
+                path.unlink(missing_ok=True)
+
+
+def _read_saved(path: Path, around: str | None) -> NetworkIndex | None:
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = db.execute("SELECT value FROM info WHERE key = 'version'").fetchone()
+        if version is None or version[0] != str(INDEX_VERSION):
+            return None
+        if around is None:
+            edge_rows = db.execute('SELECT partnership, a, b, start, "end", status, history, sources FROM edges').fetchall()
+            node_rows = db.execute("SELECT id, iri, country, lat, lon, labels FROM nodes").fetchall()
+        else:  # the partnerships of `around` and of its partners, as AROUND_P selects them
+            db.execute("CREATE TEMP TABLE near (id INTEGER PRIMARY KEY)")
+            db.execute("""INSERT OR IGNORE INTO near SELECT id FROM nodes WHERE iri = ?1
+                          UNION SELECT b FROM edges JOIN nodes ON edges.a = nodes.id WHERE iri = ?1
+                          UNION SELECT a FROM edges JOIN nodes ON edges.b = nodes.id WHERE iri = ?1""", (around,))
+            edge_rows = db.execute("""SELECT partnership, a, b, start, "end", status, history, sources FROM edges
+                                      WHERE a IN (SELECT id FROM near) UNION
+                                      SELECT partnership, a, b, start, "end", status, history, sources FROM edges
+                                      WHERE b IN (SELECT id FROM near)""").fetchall()
+            ends = sorted({r[1] for r in edge_rows} | {r[2] for r in edge_rows})
+            node_rows = []
+            for k in range(0, len(ends), 500):  # (SQLite limits the number of bound parameters)
+                chunk = ends[k:k + 500]
+                node_rows += db.execute(f"SELECT id, iri, country, lat, lon, labels FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    finally:
+        db.close()
+    iris = {k: iri for k, iri, *_ in node_rows}
+    nodes = {}
+    for k, iri, country, lat, lon, labels in node_rows:
+        if labels is not None:
+            node = {"labels": json.loads(labels), "country": country or ""}
+            if lat is not None:
+                node["lat"], node["lon"] = lat, lon
+            nodes[iri] = node
+    edges = {p: {"partners": [iris[a], iris[b]], "start": start, "end": end, "status": status,
+                 "history": json.loads(history), "sources": sources.split() if sources else []}
+             for p, a, b, start, end, status, history, sources in edge_rows}
+    return NetworkIndex(edges, nodes)
+
+
+def load_index(store, around: str | None = None) -> NetworkIndex:
+    """The saved index of an embedded store if there is one, else the index from the query."""
+    location = getattr(store, "location", None)
+    path = index_path(location) if isinstance(location, Path) else None
+    if path is not None and path.is_file():
+        index = _read_saved(path, around)
+        if index is not None:
+            return index
+    return fetch_index(store, around)
+
+
+# --- the projection ---------------------------------------------------------------------------
+
+def status_on(edge: dict, date: str) -> str:
+    """The status IRI of a partnership on an ISO date (the status change in force then), or "" if none was."""
+    found = [status for since, status, until in edge["history"] if since <= date and not (until and until <= date)]
+    return min(found) if found else ""
+
+
 def project(store, options: Projection | None = None) -> nx.Graph:
     options = options or Projection()
     unknown = set(options.statuses) - set(STATUSES)
     if unknown:
         raise MunigraphError(f"status {', '.join(sorted(unknown))}: expected one of {', '.join(STATUSES)} (or all)")
-    date = None if options.as_of is None else Literal(options.as_of.isoformat(), datatype=XSD.date)
-    status = STATUS_NOW if date is None else STATUS_ON % {"date": term_text(date)}
-    if options.around:
-        target = term_text(URIRef(options.around))
-        around_p, around_g = AROUND_P % {"t": target}, AROUND_G % {"t": target}
-    else:
-        around_p = around_g = ""
-    rows = store.select_values(prefix_block() + PROJECTION % {"status": status, "around_p": around_p, "around_g": around_g})
-    partners: dict[str, set] = {}
-    edge_data: dict[str, dict] = {}
-    sources: dict[str, set] = {}
-    labels: dict[str, dict] = {}
-    attributes: dict[str, dict] = {}
-    for p, x, start, end, status, address, g, label, label_lang, country, lat, lon in rows:
-        if x is not None:
-            key = str(p)
-            partners.setdefault(key, set()).add(str(x))
-            data = edge_data.setdefault(key, {"start": "", "end": "", "status": None})
-            if start is not None and (not data["start"] or str(start) < data["start"]):
-                data["start"] = str(start)
-            if end is not None and str(end) > data["end"]:
-                data["end"] = str(end)
-            if status is not None and (data["status"] is None or str(status) < data["status"]):
-                data["status"] = str(status)
-        elif address is not None:
-            sources.setdefault(str(p), set()).add(str(address))
-        elif g is not None:
-            node = attributes.setdefault(str(g), {"country": ""})
-            if label is not None:
-                labels.setdefault(str(g), {}).setdefault(str(label_lang or ""), str(label))
-            if country is not None:
-                node["country"] = str(country)
-            if lat is not None and lon is not None and "lat" not in node:  # noqa: SIM102
-                node["lat"], node["lon"] = float(lat), float(lon)
-    for node, by_lang in labels.items():
-        attributes[node]["label"] = by_lang.get(options.lang) or by_lang[sorted(by_lang)[0]]
-    graph = nx.Graph(as_of=options.as_of.isoformat() if options.as_of else "", statuses=",".join(sorted(options.statuses)) or "all")
-    for p in sorted(partners):
-        pair = sorted(partners[p])
-        if len(pair) != 2:
+    return graph_from_index(load_index(store, options.around), options)
+
+
+def graph_from_index(index: NetworkIndex, options: Projection) -> nx.Graph:
+    date = options.as_of.isoformat() if options.as_of else None
+    nodes = index.nodes
+
+    def attributes(node: str) -> dict:
+        data = nodes.get(node)
+        if data is None:
+            return {"label": node, "country": ""}
+        labels = data["labels"]
+        label = (labels.get(options.lang) or labels[sorted(labels)[0]]) if labels else node
+        out = {"label": label, "country": data.get("country", "")}
+        if "lat" in data:
+            out["lat"], out["lon"] = data["lat"], data["lon"]
+        return out
+
+    graph = nx.Graph(as_of=date or "", statuses=",".join(sorted(options.statuses)) or "all")
+    for p in sorted(index.edges):
+        edge = index.edges[p]
+        if len(edge["partners"]) != 2:
             continue  # the shapes guarantee two different partners; anything else is not a partnership to draw
-        a, b = pair
-        data = edge_data[p]
-        if options.as_of is not None and data["status"] is None:
+        a, b = edge["partners"]
+        status = edge["status"] if date is None else status_on(edge, date)
+        if date is not None and not status:
             continue  # not yet started (or its start is unknown) on that date
-        status_name = data["status"].removeprefix(MGV + "status-") if data["status"] else "unknown"
+        status_name = status.removeprefix(MGV + "status-") if status else "unknown"
         if options.statuses and status_name not in options.statuses:
             continue
-        if options.countries and not ({attributes.get(a, {}).get("country"), attributes.get(b, {}).get("country")} & options.countries):
+        if options.countries and not ({nodes.get(a, {}).get("country"), nodes.get(b, {}).get("country")} & options.countries):
             continue
         for node in (a, b):
             if node not in graph:
-                graph.add_node(node, **{"label": node, "country": "", **attributes.get(node, {})})
-        graph.add_edge(a, b, partnership=p, start=data["start"], end=data["end"], status=status_name,
-                       sources=" ".join(sorted(sources.get(p, ()))))
+                graph.add_node(node, **attributes(node))
+        graph.add_edge(a, b, partnership=p, start=edge["start"], end=edge["end"], status=status_name,
+                       sources=" ".join(edge["sources"]))
     return graph
 
 

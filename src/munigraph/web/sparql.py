@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hmac
 from urllib.parse import parse_qsl
 
@@ -211,6 +213,9 @@ class SparqlEndpoint:
             text = sparqltext.add_using(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
         except RefusedQuery as exc:
             return error(400, str(exc))
+        if isinstance(server.location, Path):  # the saved network index no longer describes the store
+            from ..network import drop_index
+            drop_index(server.location)
         try:
             await run_in_threadpool(server.executor.run, {"kind": "update", "text": text, "base_iri": endpoint_url(request)})
         except QueryTimeout as exc:
