@@ -84,6 +84,24 @@ class NetworkIndex:
     nodes: dict[str, dict] = field(default_factory=dict)
 
 
+def _rows(store, query: str) -> list[tuple]:
+    """The query's rows as plain strings, None where unbound. On the embedded store the results are serialised as
+    CSV by Oxigraph and read by Python's csv module: over a million rows that is about 2.5 times faster than
+    reading them term by term. (CSV writes unbound and the empty string alike; no value read here is empty.)"""
+    oxstore = getattr(store, "ox", None)
+    if oxstore is None:
+        return store.select_values(query)
+    import csv
+    import io
+
+    import pyoxigraph as ox
+
+    data = oxstore.query(query).serialize(format=ox.QueryResultsFormat.CSV)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader)  # the header
+    return [tuple(value or None for value in row) for row in reader]
+
+
 def fetch_index(store, around: str | None = None) -> NetworkIndex:
     """Run the one projection query on any store (embedded or remote) and gather its rows by partnership and node."""
     if around:
@@ -91,7 +109,7 @@ def fetch_index(store, around: str | None = None) -> NetworkIndex:
         around_p, around_g = AROUND_P % {"t": target}, AROUND_G % {"t": target}
     else:
         around_p = around_g = ""
-    rows = store.select_values(prefix_block() + INDEX_QUERY % {"around_p": around_p, "around_g": around_g})
+    rows = _rows(store, prefix_block() + INDEX_QUERY % {"around_p": around_p, "around_g": around_g})
     index = NetworkIndex()
     edges, nodes = index.edges, index.nodes
 
