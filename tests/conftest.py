@@ -85,14 +85,14 @@ def stop_process(proc: subprocess.Popen) -> None:
 class LiveServer:
     """`munigraph serve` started as a user would, on a free port of 127.0.0.1."""
 
-    def __init__(self, store: Path, *extra: str, env: dict | None = None):
+    def __init__(self, store: Path, *extra: str, env: dict | None = None, before: tuple[str, ...] = ()):
         import time
         import urllib.request
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(str(store) + f".serve-{self.port}.log"), "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "munigraph", "--store", str(store), "serve", "--port", str(self.port), "--log-level", "warning", *extra],
+            [sys.executable, "-m", "munigraph", "--store", str(store), *before, "serve", "--port", str(self.port), "--log-level", "warning", *extra],
             cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -116,6 +116,145 @@ class LiveServer:
 def live(store_dir):
     """The project's own server over the session's store, for tests that speak HTTP to it."""
     server = LiveServer(store_dir)
+    yield server
+    server.stop()
+
+
+def _wait_http(url: str, proc: subprocess.Popen, seconds: float, what: str, log: Path) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.3)
+    stop_process(proc)
+    raise RuntimeError(f"{what} did not answer within {seconds:g} s: {log.read_text(errors='replace')[-2000:]}")
+
+
+class OxigraphServer:
+    """The Oxigraph server of the PyPI package `oxigraph`, on a free port of 127.0.0.1, its default graph the union
+    of the named graphs (as the named queries need)."""
+
+    name = "oxigraph"
+
+    def __init__(self, folder: Path):
+        import shutil
+        binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+        if binary is None:
+            pytest.skip("the Oxigraph server is not installed (pip install oxigraph, part of the test extras)")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoint, self.update_endpoint, self.graph_store = self.url + "/query", self.url + "/update", self.url + "/store"
+        self.env: dict[str, str] = {}
+        self.log_path = folder / "oxigraph.log"
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{self.port}",
+                                      "--union-default-graph"], stdout=self.log, stderr=subprocess.STDOUT)
+        _wait_http(self.endpoint + "?query=ASK%7B%7D", self.proc, 30, "oxigraph serve", self.log_path)
+
+    def args(self, graph_store: bool = True) -> tuple[str, ...]:
+        return ("--endpoint", self.endpoint, "--update-endpoint", self.update_endpoint) + (("--graph-store", self.graph_store) if graph_store else ())
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self.log.close()
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+Striping = 0
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+ServerThreads = 10
+CheckpointInterval = 60
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = ., {d}
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}/www
+ServerThreads = 10
+MaxKeepAlives = 10
+KeepAliveTimeout = 10
+HTTPThreadSize = 280000
+HttpTimeout = 300
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 600
+MaxQueryCostEstimationTime = 0
+"""
+VIRTUOSO_PASSWORD = "Vp-4hQ8-munigraph-zX7w-secret"  # distinctive, so a test can show it appears nowhere
+
+
+class VirtuosoServer:
+    """Virtuoso Open Source 7 (Debian's virtuoso-opensource-7) with its own database in a temporary folder, on free
+    loopback ports; the dba password is set here, and updates go through /sparql-auth with digest auth."""
+
+    name = "virtuoso"
+
+    def __init__(self, folder: Path, password: str = VIRTUOSO_PASSWORD):
+        import shutil
+        binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
+        if binary is None or isql is None:
+            pytest.skip("Virtuoso is not installed (virtuoso-t, isql-vt: Debian's virtuoso-opensource-7; .ci/run installs it)")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "www").mkdir(exist_ok=True)
+        self.sql_port, self.port = free_port(), free_port()
+        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=folder, sql=self.sql_port, http=self.port))
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoint, self.update_endpoint = self.url + "/sparql", self.url + "/sparql-auth"
+        self.graph_store = self.url + "/sparql-graph-crud-auth"
+        self.password = password
+        self.env = {"MUNIGRAPH_AUTH": "digest", "MUNIGRAPH_USER": "dba", "MUNIGRAPH_PASSWORD": password}
+        self.log_path = folder / "stdout.log"
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        _wait_http(self.endpoint + "?query=ASK%7B%7D", self.proc, 180, "virtuoso-t", self.log_path)
+        # a new database's dba password is dba: set the test's own (the SQL goes on stdin, not the command line)
+        done = subprocess.run([isql, f"127.0.0.1:{self.sql_port}", "dba", "dba"], input=f"USER_SET_PASSWORD('dba', '{password}');\n",
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"isql could not set the dba password: {done.stdout[-500:]} {done.stderr[-500:]}")
+
+    def args(self, graph_store: bool = True) -> tuple[str, ...]:
+        return ("--endpoint", self.endpoint, "--update-endpoint", self.update_endpoint) + (("--graph-store", self.graph_store) if graph_store else ())
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
     yield server
     server.stop()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import MunigraphError
+from .remote import RemoteConfig
 from .vocab import DEFAULT_BASE
 
 CONFIG_FILE = "munigraph.toml"
@@ -45,9 +46,44 @@ class Settings:
     config_file: Path | None = None
     # [publish]: who publishes the releases, under which licence, where (see munigraph.toml)
     publish: dict = field(default_factory=lambda: dict(PUBLISH_KEYS))
+    # [remote]: a remote store (endpoints, credentials); remote.endpoint set means commands read from it
+    remote: RemoteConfig = field(default_factory=RemoteConfig)
 
     def with_overrides(self, **values) -> "Settings":
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+# [remote] keys of munigraph.toml, and the environment variables that override them
+REMOTE_KEYS = {"endpoint": "MUNIGRAPH_ENDPOINT", "update_endpoint": "MUNIGRAPH_UPDATE_ENDPOINT",
+               "graph_store": "MUNIGRAPH_GRAPH_STORE", "auth": "MUNIGRAPH_AUTH", "user": "MUNIGRAPH_USER",
+               "password": "MUNIGRAPH_PASSWORD", "token": "MUNIGRAPH_TOKEN", "timeout": "MUNIGRAPH_REMOTE_TIMEOUT",
+               "retries": "MUNIGRAPH_REMOTE_RETRIES", "password_env": None, "token_env": None}
+
+
+def remote_settings(table: dict, env, path: Path | None) -> RemoteConfig:
+    """The remote store from the [remote] table, then the environment. Credentials are read from the environment
+    (MUNIGRAPH_PASSWORD, MUNIGRAPH_TOKEN, or the variables named by password_env / token_env) or the file itself,
+    never from the command line."""
+    unknown = set(table) - set(REMOTE_KEYS)
+    if unknown:
+        raise MunigraphError(f"{path}: unknown [remote] setting(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(REMOTE_KEYS))}")
+    values = {k: v for k, v in table.items() if k not in ("password_env", "token_env")}
+    for key, variable in REMOTE_KEYS.items():
+        if variable and env.get(variable):
+            values[key] = env[variable]
+    for key, named in (("password", "password_env"), ("token", "token_env")):
+        if table.get(named) and env.get(str(table[named])):
+            values[key] = env[str(table[named])]
+    try:
+        for key, kind in (("timeout", float), ("retries", int)):
+            if key in values:
+                values[key] = kind(values[key])
+    except ValueError:
+        raise MunigraphError(f"remote {key}: expected a number, got {values[key]!r}") from None
+    if "auth" not in values:
+        values["auth"] = "bearer" if values.get("token") else ("basic" if values.get("password") else "none")
+    values["auth"] = str(values["auth"]).lower()
+    return RemoteConfig(**values)
 
 
 def _find_config(start: Path) -> Path | None:
@@ -72,6 +108,7 @@ def load_settings(config_path: str | os.PathLike | None = None, cwd: Path | None
         except tomllib.TOMLDecodeError as exc:
             raise MunigraphError(f"{path}: not valid TOML: {exc}") from None
         table = document.get("munigraph", {})
+        values["remote"] = document.get("remote", {})
         publish = document.get("publish", {})
         unknown_publish = set(publish) - set(PUBLISH_KEYS)
         if unknown_publish:
@@ -88,7 +125,8 @@ def load_settings(config_path: str | os.PathLike | None = None, cwd: Path | None
             values[key] = env[f"MUNIGRAPH_{key.upper()}"]
     if env.get("MUNIGRAPH_LANGUAGES"):
         values["languages"] = [x.strip() for x in env["MUNIGRAPH_LANGUAGES"].split(",") if x.strip()]
-    settings = Settings(config_file=path, publish=values.get("publish", dict(PUBLISH_KEYS)))
+    settings = Settings(config_file=path, publish=values.get("publish", dict(PUBLISH_KEYS)),
+                        remote=remote_settings(values.get("remote", {}), env, path))
     if env.get("MUNIGRAPH_SPARQL_ENDPOINT"):
         settings.publish["sparql_endpoint"] = env["MUNIGRAPH_SPARQL_ENDPOINT"]
     if env.get("MUNIGRAPH_DOWNLOAD_URL"):

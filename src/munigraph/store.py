@@ -1,4 +1,5 @@
-"""The embedded Oxigraph store: opening, querying, and swapping in a finished build.
+"""The embedded Oxigraph store: opening, querying, and swapping in a finished build. (A remote store, a SPARQL
+endpoint with the same interface, is remote.RemoteStore.)
 
 Layout of the store folder (default `.munigraph/`):
 
@@ -164,64 +165,9 @@ def discard(build_dir: Path) -> None:
         time.sleep(0.05)
 
 
-class RemoteStore:
-    """A SPARQL 1.1 endpoint over HTTP (via SPARQLWrapper), with the same select/query interface.
-
-    Its default graph must be the union (or merge) of the named graphs, as on munigraph's own server, an Oxigraph
-    server started with --union-default-graph, Virtuoso, or Fuseki with tdb2:unionDefaultGraph.
-    """
-
-    def __init__(self, endpoint: str, timeout: float = 60.0):
-        self.endpoint = endpoint
-        self.location = endpoint
-        self.timeout = timeout
-
-    def _client(self, query: str):
-        from SPARQLWrapper import JSON, POST, SPARQLWrapper
-        client = SPARQLWrapper(self.endpoint, agent="munigraph (https://w3id.org/munigraph/)")
-        client.setMethod(POST)
-        client.setReturnFormat(JSON)
-        client.setTimeout(int(self.timeout))
-        client.setQuery(query)
-        return client
-
-    def query(self, query: str):
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-        try:
-            data = self._client(query).query().convert()
-        except SPARQLWrapperException as exc:
-            raise MunigraphError(f"{self.endpoint}: the endpoint refused the query: {str(exc).splitlines()[0]}") from None
-        except OSError as exc:
-            raise MunigraphError(f"{self.endpoint}: cannot reach the endpoint: {exc}") from None
-        if "boolean" in data:
-            return bool(data["boolean"])
-        variables = data["head"]["vars"]
-        rows = [tuple(_from_json(b.get(v)) for v in variables) for b in data["results"]["bindings"]]
-        return SelectResult(variables, rows)
-
-    def select(self, query: str) -> SelectResult:
-        result = self.query(query)
-        if not isinstance(result, SelectResult):
-            raise MunigraphError("expected a SELECT query")
-        return result
-
-    def select_values(self, query: str) -> list[tuple]:
-        return [tuple(None if v is None else str(v) for v in row) for row in self.select(query).rows]
-
-    def named_graphs(self) -> list[str]:
-        return sorted(str(r[0]) for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows)
-
-
-def _from_json(value: dict | None) -> Node | None:
-    if value is None:
-        return None
-    kind = value["type"]
-    if kind == "uri":
-        return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
-    if "xml:lang" in value:
-        return Literal(value["value"], lang=value["xml:lang"])
-    if value.get("datatype") and value["datatype"] != XSD_STRING:
-        return Literal(value["value"], datatype=URIRef(value["datatype"]), normalize=False)
-    return Literal(value["value"])
+def __getattr__(name):
+    # RemoteStore lives in remote.py (it needs this module's SelectResult first); kept importable from here
+    if name == "RemoteStore":
+        from .remote import RemoteStore
+        return RemoteStore
+    raise AttributeError(name)

@@ -90,10 +90,12 @@ class ExportReport:
 
 
 def export(settings: Settings, out: Path, release: str | None = None, issued: dt.date | None = None,
-           site: Path | None = None, progress: Callable[[str], None] | None = None) -> ExportReport:
+           site: Path | None = None, progress: Callable[[str], None] | None = None,
+           store: EmbeddedStore | None = None) -> ExportReport:
+    """`store`: what to export (default: the built store; `munigraph export --endpoint` passes a copy of the remote)."""
     from . import catalog, docs, dumps, readme, tables, void
 
-    store = EmbeddedStore.open(settings.store)
+    store = store or EmbeddedStore.open(settings.store)
     out = Path(out)
     issued = issued or dt.date.today()
     release = release or issued.strftime("%Y.%m.%d")

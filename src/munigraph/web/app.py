@@ -29,7 +29,7 @@ from ..config import Settings
 from ..store import current_build
 from ..errors import StoreMissing
 from . import render
-from .executor import Executor, ExecutorStore
+from .executor import Executor, ExecutorStore, RemoteExecutor
 from .sparql import SparqlEndpoint
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +46,7 @@ class ServerOptions:
     workers: int = 2
     allowed_services: list[str] = field(default_factory=list)
     public_url: str | None = None
+    remote: object = None  # a remote.RemoteConfig: serve that remote store instead of the embedded one
 
 
 class Server:
@@ -54,11 +55,15 @@ class Server:
     def __init__(self, settings: Settings, options: ServerOptions, location: Path | None = None):
         self.settings = settings
         self.options = options
-        self.location = location or current_build(settings.store)
-        if self.location is None:
-            raise StoreMissing(f"{settings.store}: no built graph here; run `munigraph build` first")
-        self.executor = Executor(self.location, workers=options.workers, writable=options.allow_update,
-                                 timeout=options.timeout, max_rows=options.max_rows)
+        if options.remote is not None:
+            self.executor = RemoteExecutor(options.remote, timeout=options.timeout, max_rows=options.max_rows)
+            self.location = self.executor.location
+        else:
+            self.location = location or current_build(settings.store)
+            if self.location is None:
+                raise StoreMissing(f"{settings.store}: no built graph here; run `munigraph build` first")
+            self.executor = Executor(self.location, workers=options.workers, writable=options.allow_update,
+                                     timeout=options.timeout, max_rows=options.max_rows)
         self.store = ExecutorStore(self.executor)
         self.templates = Jinja2Templates(env=render.environment())  # the environment the static site renders with too
         self.started_at = time.time()

@@ -487,7 +487,7 @@ def government(ctx: Context, iri: str) -> dict:
             status=ctx.term(r["status"]) if r["status"] is not None else None,
             end=ctx.term(r["end"]) if r["end"] is not None else None,
             ordinal=str(r["ordinal"]) if r["ordinal"] is not None else None,
-            sources=[(a, external_href(a)) for a in str(r["sources"] or "").split()]))
+            sources=[(a, external_href(a)) for a in sorted(str(r["sources"] or "").split())]))  # GROUP_CONCAT order is the engine's
     agreements = [a for (a,) in ctx.select(f"SELECT DISTINCT ?a WHERE {{ ?a a mg:Agreement ; mg:party {me} }}").rows]
     return {"partners": partners, "agreements": agreement_rows(ctx, agreements),
             "network": network(ctx.label(iri) or ctx.curie(iri), partners)}

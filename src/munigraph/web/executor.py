@@ -198,7 +198,8 @@ class ExecutorStore:
 
     def __init__(self, executor: Executor):
         self.executor = executor
-        self.location = Path(executor.location)
+        # a folder for the embedded store; the endpoint's URL (a str) for a remote one
+        self.location = executor.location if isinstance(executor, RemoteExecutor) else Path(executor.location)
 
     def select(self, text: str) -> SelectResult:
         return self.executor.run({"kind": "select", "text": text}).rows
@@ -217,3 +218,65 @@ class ExecutorStore:
 
     def named_graphs(self) -> list[str]:
         return self.executor.run({"kind": "graphs"}).value
+
+
+class RemoteExecutor:
+    """The executor's interface over a remote store (`munigraph serve --endpoint`): each operation is one request
+    to the remote endpoint, under the same time limit; its answers are written by the same serialisers as the
+    embedded store's, so the pages and /sparql give the same bytes for the same data."""
+
+    def __init__(self, remote, *, timeout: float = 30.0, max_rows: int = 100_000):
+        from ..remote import RemoteConfig, RemoteStore
+        config = RemoteConfig(**{**remote.__dict__, "timeout": timeout})
+        self.store = RemoteStore(config)
+        self.location = config.endpoint
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.writable = False
+        self.restarts = 0
+
+    def start(self) -> None:
+        self.run({"kind": "graphs"})
+
+    def close(self) -> None:
+        pass
+
+    def run(self, op: dict, timeout: float | None = None) -> Reply:
+        from ..remote import RemoteError, RemoteTimeout
+        try:
+            return self._run(op)
+        except RemoteTimeout as exc:
+            raise QueryTimeout(str(exc)) from None
+        except RemoteError as exc:
+            raise QueryFailed(str(exc)) from None
+
+    def _run(self, op: dict) -> Reply:
+        from ..sparqltext import query_form
+        from ..store import to_rdflib
+        from . import formats
+        kind = op["kind"]
+        store = self.store
+        if kind == "graphs":
+            return Reply(value=store.named_graphs())
+        if kind == "select":
+            variables, rows = store.solutions(op["text"])
+            return Reply(rows=SelectResult(variables, [tuple(to_rdflib(t) for t in row) for row in rows]))
+        if kind == "ask":
+            return Reply(value=bool(store.solutions(op["text"])))
+        if kind == "construct":
+            triples = store.triples(op["text"])
+            return Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes")))
+        if kind != "query":
+            raise QueryFailed(f"{kind}: not available on a remote store (it is changed with `munigraph push`)")
+        graphs = {"default_graphs": op.get("default_graphs") or (), "named_graphs": op.get("named_graphs") or ()}
+        media_type, max_rows = op["media_type"], op["max_rows"]
+        form = query_form(op["text"])
+        if form == "ASK":
+            return Reply(media_type, formats.serialize_ask(bool(store.solutions(op["text"], **graphs)), formats.ASK_TYPES[media_type]))
+        if form == "SELECT":
+            variables, rows = store.solutions(op["text"], **graphs)
+            truncated = max_rows if len(rows) > max_rows else None
+            return Reply(media_type, formats.serialize_select(variables, rows[:max_rows], formats.SELECT_TYPES[media_type], truncated), truncated)
+        triples = store.triples(op["text"], **graphs)
+        truncated = max_rows if len(triples) > max_rows else None
+        return Reply(media_type, formats.serialize_graph(triples[:max_rows], media_type, op.get("prefixes")), truncated)
