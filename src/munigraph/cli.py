@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -17,24 +18,39 @@ from . import queries as queries_mod
 from . import results
 from .config import Settings, check_base, load_settings
 from .errors import MunigraphError, ValidationFailed
-from .store import EmbeddedStore, RemoteStore, SelectResult
+from .store import EmbeddedStore, SelectResult
 from .vocab import PREFIXES
 
 err = Console(stderr=True, soft_wrap=True)
 
 
 class Context:
-    def __init__(self, settings: Settings, lang: str | None, endpoint: str | None = None):
+    def __init__(self, settings: Settings, lang: str | None):
         self.settings = settings
         self.languages = ([lang] if lang else []) + [x for x in settings.languages if x != lang]
-        self.endpoint = endpoint
         self._store = None
 
+    @property
+    def endpoint(self) -> str | None:
+        return self.settings.remote.endpoint
+
     def open_store(self):
-        """The embedded store, or the SPARQL endpoint given by --endpoint / $MUNIGRAPH_ENDPOINT."""
+        """The embedded store, or the remote store given by --endpoint / $MUNIGRAPH_ENDPOINT / [remote]."""
         if self._store is None:
-            self._store = RemoteStore(self.endpoint) if self.endpoint else EmbeddedStore.open(self.settings.store)
+            if self.endpoint:
+                from .remote import RemoteStore
+                self._store = RemoteStore(self.settings.remote, say=lambda m: err.print(m, markup=False, highlight=False))
+            else:
+                self._store = EmbeddedStore.open(self.settings.store)
         return self._store
+
+    def snapshot(self):
+        """With --endpoint, the remote's named graphs read into memory (laid out as a build); else the local store."""
+        if not self.endpoint:
+            return EmbeddedStore.open(self.settings.store)
+        with _progress() as progress:
+            task = progress.add_task("reading the remote store", total=None)
+            return self.open_store().snapshot(lambda m, done, total: progress.update(task, description=m, completed=done, total=total))
 
 
 def _progress():
@@ -48,9 +64,11 @@ def _progress():
 @click.option("--config", "config", type=click.Path(path_type=Path), help="Settings file (default munigraph.toml here or above, or $MUNIGRAPH_CONFIG).")
 @click.option("--base", "base", help="Namespace of entity IRIs (default https://w3id.org/munigraph/id/).")
 @click.option("--lang", "lang", help="Preferred language of labels in results (default: the first of munigraph.toml's languages, en).")
-@click.option("--endpoint", "endpoint", envvar="MUNIGRAPH_ENDPOINT", help="Query this SPARQL endpoint instead of the embedded store ($MUNIGRAPH_ENDPOINT).")
+@click.option("--endpoint", "endpoint", metavar="URL", help="Use the remote store at this SPARQL query endpoint instead of the embedded store ($MUNIGRAPH_ENDPOINT).")
+@click.option("--update-endpoint", "update_endpoint", metavar="URL", help="The remote store's SPARQL update endpoint, for push ($MUNIGRAPH_UPDATE_ENDPOINT).")
+@click.option("--graph-store", "graph_store", metavar="URL", help="The remote store's Graph Store HTTP Protocol address, for push ($MUNIGRAPH_GRAPH_STORE).")
 @click.pass_context
-def cli(ctx, store, config, base, lang, endpoint):
+def cli(ctx, store, config, base, lang, endpoint, update_endpoint, graph_store):
     """munigraph: a knowledge graph of partnerships between municipalities.
 
     \b
@@ -59,10 +77,16 @@ def cli(ctx, store, config, base, lang, endpoint):
       munigraph info                       # what the graph holds
       munigraph queries                    # the named queries and their parameters
       munigraph query partners --param municipality=Koszalin --format csv
+
+    Credentials of a remote store come from the environment (MUNIGRAPH_AUTH, MUNIGRAPH_USER, MUNIGRAPH_PASSWORD,
+    MUNIGRAPH_TOKEN) or the [remote] table of munigraph.toml, never from options.
     """
     settings = load_settings(config)
     settings = settings.with_overrides(store=store, base=check_base(base) if base else None)
-    ctx.obj = Context(settings, lang, endpoint)
+    given = {k: v for k, v in (("endpoint", endpoint), ("update_endpoint", update_endpoint), ("graph_store", graph_store)) if v}
+    if given:
+        settings = settings.with_overrides(remote=dataclasses.replace(settings.remote, **given))
+    ctx.obj = Context(settings, lang)
 
 
 @cli.command()
@@ -101,10 +125,16 @@ def build(obj: Context, data, fmt):
 def validate(obj: Context, data, fmt):
     """Validate data files against the SHACL shapes (in memory; the store is not touched).
 
+    With --endpoint, validate the remote store's graphs instead (read into memory, then the build's checks).
     Exit 0 when the data conforms (warnings allowed), 1 on violations.
     """
-    report = build_mod.check(obj.settings, list(data) or None)
-    validation = report.validation
+    if obj.endpoint:
+        if data:
+            raise MunigraphError("--data validates local files; with --endpoint the remote store's graphs are validated")
+        from . import validate as validate_mod
+        validation = validate_mod.validate_store(obj.snapshot().ox, obj.settings)
+    else:
+        validation = build_mod.check(obj.settings, list(data) or None).validation
     if fmt == "json":
         click.echo(validation.as_json())
     elif fmt == "turtle":
@@ -210,10 +240,13 @@ def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request
     from .web.app import ServerOptions, create_app
 
     token = os.environ.get("MUNIGRAPH_UPDATE_TOKEN")
+    if allow_update and obj.endpoint:
+        raise MunigraphError("--allow-update serves the embedded store; a remote store is changed with `munigraph push`")
     if allow_update and not token:
         raise MunigraphError("--allow-update needs a token in the environment variable MUNIGRAPH_UPDATE_TOKEN")
     options = ServerOptions(allow_update=allow_update, update_token=token, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, workers=workers, allowed_services=list(allowed_services))
+                            max_request_bytes=max_request_bytes, workers=workers, allowed_services=list(allowed_services),
+                            remote=obj.settings.remote if obj.endpoint else None)
     app = create_app(obj.settings, options)
     err.print(f"munigraph: serving {app.state.server.location} on http://{host}:{port}/ (SPARQL at /sparql)")
     uvicorn.run(app, host=host, port=port, log_level=log_level)
@@ -233,8 +266,9 @@ def export_cmd(obj: Context, out, release, site, fmt):
     """
     from .export import export
 
+    store = obj.snapshot() if obj.endpoint else None
     with err.status("exporting") as status:
-        report = export(obj.settings, out, release=release, site=site, progress=lambda m: status.update(m))
+        report = export(obj.settings, out, release=release, site=site, progress=lambda m: status.update(m), store=store)
     if fmt == "json":
         click.echo(json.dumps({"out": str(report.out), "release": report.release,
                                "files": [f.__dict__ for f in report.files]}, ensure_ascii=False, indent=2))
@@ -242,6 +276,55 @@ def export_cmd(obj: Context, out, release, site, fmt):
         err.print(f"wrote release {report.release} to {report.out}/: {len(report.files)} files", markup=False, highlight=False)
         for f in sorted(report.files, key=lambda f: f.path):
             click.echo(f"{f.sha256}  {f.size:>10}  {f.path}")
+
+
+@cli.command("push")
+@click.option("--chunk-size", default=5000, show_default=True, type=int, help="Triples per upload request.")
+@click.option("--throttle", default=0.0, show_default=True, type=float, help="Seconds to wait between upload requests (to spare a shared endpoint).")
+@click.option("--timeout", type=float, help="Seconds per request (default 60, or [remote] timeout).")
+@click.option("--keep-other-graphs", is_flag=True, help="Keep graphs of an earlier push that the build no longer has.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def push_command(obj: Context, chunk_size, throttle, timeout, keep_other_graphs, fmt):
+    """Upload the built graph to the remote store (--endpoint and --update-endpoint, optionally --graph-store).
+
+    Every named graph is uploaded into a temporary graph first, then all are swapped in with one SPARQL Update
+    request, and the triple counts per graph are checked. A failed or interrupted push leaves the remote's
+    previous graphs answering as before, and says so.
+    """
+    import signal
+
+    from . import push as push_mod
+
+    if not obj.endpoint:
+        raise MunigraphError("push needs the remote store: --endpoint URL and --update-endpoint URL (or MUNIGRAPH_ENDPOINT, MUNIGRAPH_UPDATE_ENDPOINT)")
+    config = obj.settings.remote if timeout is None else dataclasses.replace(obj.settings.remote, timeout=timeout)
+    local = EmbeddedStore.open(obj.settings.store)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("pushing", total=None)
+            report = push_mod.push(local, config, chunk_size=chunk_size, throttle=throttle, prune=not keep_other_graphs,
+                                   progress=lambda m, done, total: progress.update(task, description=m, completed=done, total=total),
+                                   say=lambda m: err.print(m, markup=False, highlight=False))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if fmt == "json":
+        click.echo(json.dumps({"endpoint": report.endpoint, "graphs": report.graphs, "before": report.before,
+                               "dropped": report.dropped, "leftovers_removed": report.leftovers, "chunks": report.chunks,
+                               "seconds": round(report.seconds, 3), "warnings": report.warnings}, ensure_ascii=False, indent=2))
+    else:
+        changed = sum(1 for g, n in report.graphs.items() if report.before.get(g) != n)
+        err.print(f"pushed {len(report.graphs)} graphs ({sum(report.graphs.values())} triples, {report.chunks} requests) to "
+                  f"{report.endpoint} in {report.seconds:.1f} s; counts checked; {changed} graph(s) changed in size"
+                  + (f"; dropped {len(report.dropped)} graph(s) the build no longer has" if report.dropped else ""),
+                  markup=False, highlight=False)
+    for warning in report.warnings:
+        err.print(f"munigraph: warning: {warning}", markup=False, highlight=False)
 
 
 @cli.command("diff")
@@ -466,6 +549,26 @@ def plot_degrees(obj, as_of, statuses, countries, out, width, height):
     graph = _projection(obj, as_of, statuses, countries)
     plot_mod.degrees(graph, out, width=width, height=height)
     err.print(f"wrote {out}", markup=False)
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(["S", "M", "L"], case_sensitive=False), default="S", show_default=True,
+              help="S about 50,000 triples, M about 500,000, L about 5 million.")
+@click.option("--seed", default=1, show_default=True, help="The same seed gives the same files.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for the data files (replaced when complete).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def generate(size, seed, out, fmt):
+    """Write a synthetic but realistic data set in the project's data format (for benchmarks): build it with
+    `munigraph build --data OUT`."""
+    from . import generate as generate_mod
+    with _progress() as progress:
+        task = progress.add_task("generating", total=None)
+        summary = generate_mod.generate(size.upper(), seed, out,
+                                        progress=lambda message, done, total: progress.update(task, description=message, completed=done, total=total or None))
+    if fmt == "json":
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        err.print(generate_mod.summary_text(summary), markup=False, highlight=False)
 
 
 class _LazyGroup(click.Group):
