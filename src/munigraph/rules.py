@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -82,16 +83,22 @@ def load_rules(path: Path) -> list[Rule]:
 
 
 def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=None) -> RulesResult:
-    """Run each order's rules together until none derives anything new, then the next order."""
+    """Run each order's rules together until none derives anything new, then the next order.
+
+    An order whose rules read nothing that the same order derives needs one round (a second could find nothing
+    new), so the fixpoint check is skipped there: at scale each round costs as much as the derivation itself."""
     derived = ox.NamedNode(DERIVED_GRAPH)
     # The build date is a constant of the build: written into the rule text as a typed literal.
     build_date_term = f'"{build_date.isoformat()}"^^<{XSD}date>'
     result = RulesResult()
+    # what the derived graph holds (empty in a new build): a set in memory, not a store look-up per quad
+    seen = set(store.quads_for_pattern(None, None, None, derived))
     for _, group in groupby(rules, key=lambda r: r.order):
         group = list(group)
         reports = {r.iri: RuleReport(r.iri, r.label, r.order) for r in group}
         result.reports.extend(reports.values())
-        for round_no in range(1, MAX_ROUNDS + 1):
+        rounds = MAX_ROUNDS if reads_own_output(group) else 1
+        for round_no in range(1, rounds + 1):
             new_in_round = 0
             for rule in group:
                 if rule.implementation:
@@ -99,8 +106,12 @@ def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=
                 else:
                     text = rule.construct.replace("$buildDate", build_date_term)
                     triples = store.query(text, use_default_graph_as_union=True)
-                fresh = [ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples]
-                fresh = [q for q in fresh if q not in store]
+                fresh = []
+                for t in triples:
+                    quad = ox.Quad(t.subject, t.predicate, t.object, derived)
+                    if quad not in seen:
+                        seen.add(quad)
+                        fresh.append(quad)
                 if fresh:
                     store.extend(fresh)
                 reports[rule.iri].derived += len(fresh)
@@ -108,11 +119,50 @@ def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=
                 new_in_round += len(fresh)
             if progress:
                 progress(group, round_no, new_in_round)
-            if new_in_round == 0:
+            if new_in_round == 0 or rounds == 1:
                 break
         else:
             raise MunigraphError(f"rules of order {group[0].order} did not reach a fixpoint in {MAX_ROUNDS} rounds")
     return result
+
+
+_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
+_TYPED = re.compile(r"(?:\ba|rdf:type|<http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type>)\s+(<[^>]+>|\w*:[\w-]+)")
+
+
+def reads_own_output(group: list[Rule]) -> bool:
+    """Whether some rule of the group reads a property (or class) that a rule of the group derives. Built-in rules
+    and rules with text we cannot split are taken to read everything (so they keep the fixpoint check)."""
+    produced: set[str] = {MG + "derivedBy"}
+    for rule in group:
+        produced.update(rule.produces)
+        if rule.construct:
+            prefixes = dict(_PREFIX_LINE.findall(rule.construct))
+            template = re.split(r"\bWHERE\b", rule.construct.split("CONSTRUCT", 1)[-1], maxsplit=1, flags=re.IGNORECASE)[0]
+            for name in _TYPED.findall(template):
+                produced.add(_expand(name, prefixes))
+    for rule in group:
+        if not rule.construct:
+            if len(group) > 1:
+                return True
+            continue
+        parts = re.split(r"\bWHERE\b", rule.construct, maxsplit=1, flags=re.IGNORECASE)
+        if len(parts) != 2:
+            return True
+        prefixes = dict(_PREFIX_LINE.findall(rule.construct))
+        where = parts[1]
+        for iri in produced:
+            forms = [f"<{iri}>"] + [f"{p}:{iri[len(ns):]}" for p, ns in prefixes.items() if iri.startswith(ns)]
+            if any(re.search(re.escape(form) + r"(?![\w-])", where) for form in forms):
+                return True
+    return False
+
+
+def _expand(name: str, prefixes: dict[str, str]) -> str:
+    if name.startswith("<"):
+        return name[1:-1]
+    prefix, local = name.split(":", 1)
+    return prefixes.get(prefix, prefix + ":") + local
 
 
 # --- built-in rules --------------------------------------------------------------------------------
