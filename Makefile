@@ -11,7 +11,7 @@ YASGUI_SHA256  := 6520cdd256a4003e8d45865e0d631b6456b88a0e6b65f4f3e56d78a25d74c9
 YASGUI_DIR     := src/munigraph/web/static/vendor/yasgui
 YASGUI_STAMP   := $(YASGUI_DIR)/.version-$(YASGUI_VERSION)
 
-.PHONY: venv test-venv run build test clean yasgui bench-network
+.PHONY: venv test-venv run build test clean yasgui bench bench-network
 
 venv: $(VENV)/.installed yasgui
 
@@ -65,6 +65,12 @@ run: venv
 
 build: venv
 	$(MG) build
+
+# The benchmark: size M by default (BENCH_SIZE=L for the large one), against the plain rdflib stack,
+# rdflib-endpoint and the Oxigraph server in the same run; writes benchmarks/RESULTS.md (and RESULTS.json).
+BENCH_SIZE ?= M
+bench: test-venv
+	$(BIN)/python benchmarks/bench.py --size $(BENCH_SIZE) --out benchmarks/RESULTS.md
 
 # The network commands on a synthetic network of 100,000 local governments and 150,000 partnerships.
 bench-network: venv

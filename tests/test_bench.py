@@ -1,0 +1,37 @@
+"""The benchmark keeps working: a smoke run of `benchmarks/bench.py` on size S with one repetition.
+
+Timings are not asserted (machines are shared and noisy); the test checks that every section and figure the
+benchmark promises is in RESULTS.md, with numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+def test_bench_smoke_run_writes_every_figure(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--size", "S", "--repeat", "1", "--queries", "2",
+                           "--duration", "1", "--baseline-budget", "120", "--query-cap", "10", "--out", str(out),
+                           "--work", str(tmp_path / "work")], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    for heading in ("## Build", "## Named queries", "## Server", "## Commands", "## The plain stack"):
+        assert heading in text
+    results = json.loads(out.with_suffix(".json").read_text())
+    assert results["build"]["triples"] > 10_000 and results["build"]["violations"] == 0
+    assert set(results["queries"]) == {p.stem for p in (ROOT / "queries").glob("*.rq")}
+    for clients in ("1", "8", "32"):
+        figures = results["servers"]["munigraph"][clients]
+        assert all(figures[kind]["requests"] > 0 and figures[kind]["failures"] == 0 for kind in ("pages", "sparql", "api")), figures
+        assert results["servers"]["oxigraph"][clients]["sparql"]["requests"] > 0
+    assert results["servers"]["rdflib-endpoint"]["8"]["sparql"]["requests"] > 0
+    assert {"export", "network stats", "suggest"} <= set(results["commands"])
+    assert "parse" in results["plain"] and results["plain"].get("queries")
+    assert re.search(r"\| load \| \d+\.\d+ \|", text)
