@@ -16,13 +16,14 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from . import incremental
 from . import network as network_mod
 from . import rules as rules_mod
 from . import store as store_mod
 from . import validate as validate_mod
 from .config import Settings
 from .errors import DataSyntaxError, MunigraphError, ValidationFailed
-from .vocab import DEFAULT_BASE, MG, MGG, META_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, VOCABULARIES_GRAPH, XSD, project_root
+from .vocab import DEFAULT_BASE, DERIVED_GRAPH, MG, MGG, META_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, VOCABULARIES_GRAPH, XSD, project_root
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -49,6 +50,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     store_path: Path | None = None
     build_date: dt.date | None = None
+    incremental: dict | None = None  # what an incremental build re-did (None: a full build)
 
 
 def ontology_dir() -> Path:
@@ -133,10 +135,13 @@ def count_per_graph(oxstore: ox.Store) -> dict[str, int]:
     return {sol["g"].value: int(sol["n"].value) for sol in result}
 
 
-def write_meta(oxstore: ox.Store, files: list[InputFile], base: str, built_at: dt.datetime) -> None:
+def write_meta(oxstore: ox.Store, files: list[InputFile], base: str, built_at: dt.datetime,
+               settings_hash: str | None = None, hashes: dict[str, str] | None = None,
+               counts: dict[str, int] | None = None) -> list[ox.Quad]:
     """Describe every data graph in mgg:meta: its file, content hash, and the source it is derived from."""
     meta = ox.NamedNode(META_GRAPH)
-    counts = count_per_graph(oxstore)
+    counts = count_per_graph(oxstore) if counts is None else counts
+    hashes = hashes or {}
     quads = []
 
     def add(s, p, o):
@@ -144,29 +149,33 @@ def write_meta(oxstore: ox.Store, files: list[InputFile], base: str, built_at: d
 
     build = ox.NamedNode(MGG + "meta#build")
     add(build, MG + "builtAt", ox.Literal(built_at.isoformat(timespec="seconds"), datatype=ox.NamedNode(XSD + "dateTime")))
+    if settings_hash:  # what besides the data the build depends on: an incremental build needs it unchanged
+        add(build, MG + "settingsHash", ox.Literal(settings_hash))
     for item in files:
         g = ox.NamedNode(item.graph)
         add(g, RDF_TYPE, ox.NamedNode(MG + "SourceGraph") if item.kind == "data" else ox.NamedNode(MG + "ProjectGraph"))
         add(g, MG + "sourceFile", ox.Literal(item.shown))
-        add(g, MG + "contentHash", ox.Literal("sha256:" + sha256(item.path)))
+        add(g, MG + "contentHash", ox.Literal(hashes.get(item.graph) or "sha256:" + sha256(item.path)))
         add(g, MG + "tripleCount", ox.Literal(str(counts.get(item.graph, 0)), datatype=ox.NamedNode(XSD + "integer")))
         if item.kind == "data":
             add(g, PROV + "wasDerivedFrom", ox.NamedNode(base + "source/" + item.stem))
     oxstore.extend(quads)
+    return quads
 
 
 Progress = Callable[[str, int, int], None]
 
 
 def assemble(oxstore: ox.Store, files: list[InputFile], settings: Settings, build_date: dt.date,
-             report: BuildReport, progress: Progress | None = None) -> None:
+             report: BuildReport, progress: Progress | None = None, settings_hash: str | None = None,
+             hashes: dict[str, str] | None = None) -> None:
     """Load, describe and derive into `oxstore`. Shared by `build` (on disk) and `validate` (in memory)."""
     t0 = time.perf_counter()
     for k, item in enumerate(files, 1):
         if progress:
             progress(f"loading {item.shown}", k, len(files))
         load_file(oxstore, item, settings.base)
-    write_meta(oxstore, files, settings.base, dt.datetime.now(dt.timezone.utc))
+    write_meta(oxstore, files, settings.base, dt.datetime.now(dt.timezone.utc), settings_hash, hashes)
     report.timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     rules = rules_mod.load_rules(ontology_dir() / "rules.ttl")
@@ -178,9 +187,10 @@ def assemble(oxstore: ox.Store, files: list[InputFile], settings: Settings, buil
     report.triples_per_graph = count_per_graph(oxstore)
 
 
-def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progress: Progress | None) -> None:
+def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progress: Progress | None,
+                settings_hash: str | None = None, hashes: dict[str, str] | None = None) -> None:
     oxstore = ox.Store(str(build_dir))
-    assemble(oxstore, report.files, settings, report.build_date, report, progress)
+    assemble(oxstore, report.files, settings, report.build_date, report, progress, settings_hash, hashes)
     t = time.perf_counter()
     if progress:
         progress("validating", 0, 0)
@@ -208,15 +218,30 @@ def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progre
 
 
 def build(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,
-          build_date: dt.date | None = None) -> BuildReport:
-    """Build into a new database; validate; swap it in only when it conforms. Raises on any failure."""
+          build_date: dt.date | None = None, full: bool = False) -> BuildReport:
+    """Build into a new database; validate; swap it in only when it conforms. Raises on any failure.
+
+    When only some data files changed since the current build (and nothing else it depends on), only their work
+    is re-done (see incremental.py); `full=True` always builds from scratch."""
     report = BuildReport(build_date=build_date or dt.date.today())
     report.files = input_files(data_paths or [settings.data])
     store_dir = Path(settings.store)
-    build_dir = store_mod.new_build_dir(store_dir)
     started = time.perf_counter()
+    hashes = {item.graph: "sha256:" + sha256(item.path) for item in report.files}
+    settings_hash = incremental.settings_hash(settings, report.build_date, incremental.settings_files(ontology_dir()))
+    rules = rules_mod.load_rules(ontology_dir() / "rules.ttl")
+    plan = None if full else incremental.plan(store_dir, report.files, settings_hash, hashes, rules)
+    if plan is not None and plan.nothing:
+        report.incremental = {**plan.summary(), "up_to_date": True}
+        report.store_path = plan.previous
+        report.timings["total"] = time.perf_counter() - started
+        return report
+    build_dir = store_mod.new_build_dir(store_dir)
     try:
-        _build_into(build_dir, report, settings, progress)
+        if plan is None:
+            _build_into(build_dir, report, settings, progress, settings_hash, hashes)
+        else:
+            _build_incrementally(build_dir, plan, report, settings, progress, settings_hash, hashes, rules)
     except BaseException as exc:
         # Drop the frames that still hold the half-built database open, then remove it.
         exc.__traceback__ = None
@@ -230,6 +255,79 @@ def build(settings: Settings, data_paths: list[Path] | None = None, progress: Pr
     report.store_path = build_dir
     report.timings["total"] = time.perf_counter() - started
     return report
+
+
+def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: BuildReport, settings: Settings,
+                         progress: Progress | None, settings_hash: str, hashes: dict[str, str], rules: list) -> None:
+    """Copy the current build and re-do only the changed files' work (incremental.py explains the steps)."""
+    t0 = time.perf_counter()
+    build_dir.rmdir()  # a checkpoint is written into a folder that does not exist yet
+    ox.Store.read_only(str(plan.previous)).backup(str(build_dir))
+    oxstore = ox.Store(str(build_dir))
+    base = settings.base
+    replaced = [f.graph for f in plan.changed] + plan.removed
+    seeds = set()
+    left: list[ox.Quad] = []
+    for graph in replaced + [META_GRAPH, MGG + "network"]:
+        if graph not in (META_GRAPH, MGG + "network"):
+            seeds |= incremental.graph_terms(oxstore, graph, base)
+        left += list(oxstore.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    scope = incremental.expand(oxstore, seeds, base)  # as the store was
+    previous_counts = {q.subject.value: int(q.object.value) for q in oxstore.quads_for_pattern(None, ox.NamedNode(MG + "tripleCount"), None, ox.NamedNode(META_GRAPH))}
+    for graph in replaced + [META_GRAPH, MGG + "network"]:
+        oxstore.remove_graph(ox.NamedNode(graph)) if oxstore.contains_named_graph(ox.NamedNode(graph)) else None
+    reloaded = plan.changed + plan.added
+    for k, item in enumerate(reloaded, 1):
+        if progress:
+            progress(f"loading {item.shown}", k, len(reloaded))
+        load_file(oxstore, item, base)
+    came: list[ox.Quad] = []
+    new_seeds = set()
+    for item in reloaded:
+        new_seeds |= incremental.graph_terms(oxstore, item.graph, base)
+        came += list(oxstore.quads_for_pattern(None, None, None, ox.NamedNode(item.graph)))
+    counts = {**previous_counts, **{item.graph: sum(1 for _ in oxstore.quads_for_pattern(None, None, None, ox.NamedNode(item.graph))) for item in reloaded}}
+    came += write_meta(oxstore, report.files, base, dt.datetime.now(dt.timezone.utc), settings_hash, hashes, counts)
+    # the rules read the union of all graphs, the default graph included: it must not hold the old data
+    incremental.patch_default_graph(oxstore, left, came)
+    report.timings["load"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    if progress:
+        progress("deriving (the changed files' scope)", 0, 0)
+    scope |= incremental.expand(oxstore, seeds | new_seeds, base)  # as it is now
+    removed = incremental.delete_derived(oxstore, scope)
+    incremental.patch_default_graph(oxstore, removed, [])
+    added, per_rule = incremental.run_scoped(oxstore, rules, report.build_date, scope, base)
+    report.rules = rules_mod.RulesResult([rules_mod.RuleReport(r.iri, r.label, r.order, per_rule.get(r.iri, 0), 1) for r in rules])
+    report.timings["derive"] = time.perf_counter() - t1
+    report.triples_per_graph = {**{g: n for g, n in counts.items()}, **count_per_graph_of(oxstore, [DERIVED_GRAPH, META_GRAPH])}
+    report.triples_per_graph = {g: n for g, n in report.triples_per_graph.items() if n and g not in plan.removed}
+    report.incremental = {**plan.summary(), "scope": len(scope), "derived_removed": len(removed), "derived_added": len(added)}
+
+    t = time.perf_counter()
+    if progress:
+        progress("validating", 0, 0)
+    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    report.timings["validate"] = time.perf_counter() - t
+    summary = ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
+                      ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH))
+    oxstore.add(summary)
+    oxstore.add(ox.Quad(summary.subject, summary.predicate, summary.object, ox.DefaultGraph()))
+    if not report.validation.conforms:
+        failure = ValidationFailed(report.validation.summary_line())
+        failure.validation = report.validation
+        raise failure
+    oxstore.flush()
+    t = time.perf_counter()
+    if progress:
+        progress("indexing the partnership network", 0, 0)
+    network_mod.save_index(store_mod.EmbeddedStore(oxstore, build_dir), build_dir)
+    report.timings["network_index"] = time.perf_counter() - t
+
+
+def count_per_graph_of(oxstore: ox.Store, graphs: list[str]) -> dict[str, int]:
+    return {g: sum(1 for _ in oxstore.quads_for_pattern(None, None, None, ox.NamedNode(g))) for g in graphs}
 
 
 def check(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,

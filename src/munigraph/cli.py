@@ -105,12 +105,15 @@ def cli(ctx, store, config, base, lang, endpoint, update_endpoint, graph_store):
 
 @cli.command()
 @click.option("--data", "data", multiple=True, type=click.Path(path_type=Path), help="Data folder or file(s) (default: data/). Repeatable.")
+@click.option("--full", is_flag=True, help="Build from scratch even if only some data files changed.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def build(obj: Context, data, fmt):
+def build(obj: Context, data, full, fmt):
     """Load the ontology and data, derive relations, validate, and swap the new store in.
 
-    A failed build (bad Turtle, violations) exits non-zero and leaves the previous store answering queries.
+    When only some data files changed since the last build, only their work is re-done (by content hash);
+    --full rebuilds everything. A failed build (bad Turtle, violations) exits non-zero and leaves the previous
+    store answering queries.
     """
     with _progress() as progress:
         task = progress.add_task("building", total=None)
@@ -119,7 +122,7 @@ def build(obj: Context, data, fmt):
             progress.update(task, description=message, completed=done, total=total or None)
 
         try:
-            report = build_mod.build(obj.settings, list(data) or None, progress=step)
+            report = build_mod.build(obj.settings, list(data) or None, progress=step, full=full)
         except ValidationFailed as exc:
             progress.stop()
             err.print(exc.validation.as_text(), markup=False, highlight=False)
@@ -128,7 +131,7 @@ def build(obj: Context, data, fmt):
         click.echo(json.dumps(info_mod.build_summary(report), ensure_ascii=False, indent=2))
     else:
         err.print(info_mod.build_text(report), markup=False, highlight=False)
-        if report.validation.warnings:
+        if report.validation and report.validation.warnings:
             err.print(report.validation.as_text(), markup=False, highlight=False)
 
 

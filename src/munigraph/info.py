@@ -81,15 +81,22 @@ def build_summary(report) -> dict:
             "warnings": len(report.validation.warnings),
         } if report.validation else None,
         "seconds": {k: round(v, 3) for k, v in report.timings.items()},
+        "incremental": getattr(report, "incremental", None),
     }
 
 
 def build_text(report) -> str:
+    increment = getattr(report, "incremental", None)
+    if increment and increment.get("up_to_date"):
+        return f"up to date: no data file changed since the build in {report.store_path} ({increment['reused']} files)"
     total = sum(report.triples_per_graph.values())
     lines = [
         f"built {len(report.files)} files into {report.store_path}: {total} triples in {len(report.triples_per_graph)} graphs",
         f"derived {report.rules.total} triples by {len(report.rules.reports)} rules" if report.rules else "",
         report.validation.summary_line() if report.validation else "",
+        (f"incremental: re-did {', '.join(increment['changed'] + increment['added']) or 'nothing'}"
+         + (f", removed {', '.join(increment['removed'])}" if increment['removed'] else "")
+         + f"; reused {increment['reused']} unchanged files; {increment['scope']} entities in scope") if increment else "",
         "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()),
     ]
     return "\n".join(line for line in lines if line)

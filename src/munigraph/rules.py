@@ -28,6 +28,7 @@ class Rule:
     produces: list[str]
     construct: str | None  # None for a rule implemented in Python
     implementation: str | None = None
+    scope_variables: list[str] = field(default_factory=list)  # for incremental builds (mg:scopeVariable)
 
 
 @dataclass
@@ -72,6 +73,7 @@ def load_rules(path: Path) -> list[Rule]:
             produces=sorted(str(p) for p in graph.objects(iri, MGNS.produces)),
             construct=(prefixes + str(construct)) if construct is not None else None,
             implementation=str(impl) if impl is not None else None,
+            scope_variables=sorted(str(v) for v in graph.objects(iri, MGNS.scopeVariable)),
         ))
     seen: dict[str, str] = {}
     for rule in rules:
@@ -186,10 +188,16 @@ SELECT ?x ?name WHERE {{
 }}"""
 
 
-def search_keys(store: ox.Store):
+def search_keys(store: ox.Store, scope: set[str] | None = None):
+    """mg:searchKey of every label, alternative label and QID (of the entities in `scope` only, if given)."""
     key = ox.NamedNode(MG + "searchKey")
     seen = set()
-    for sol in store.query(_LABELS, use_default_graph_as_union=True):
+    query = _LABELS
+    if scope is not None:
+        if not scope:
+            return
+        query = query.replace("FILTER(isIRI(?x))", "VALUES ?x { " + " ".join(f"<{iri}>" for iri in sorted(scope)) + " }")
+    for sol in store.query(query, use_default_graph_as_union=True):
         k = search_key(sol["name"].value)
         pair = (sol["x"].value, k)
         if k and pair not in seen:
@@ -198,6 +206,12 @@ def search_keys(store: ox.Store):
 
 
 _BUILTINS = {"munigraph.rules.search_keys": search_keys}
+
+
+def scoped_builtin(name: str):
+    """The built-in rule `name` restricted to a set of entity IRIs (for incremental builds)."""
+    _builtin(name)
+    return {"munigraph.rules.search_keys": lambda store, scope: search_keys(store, scope)}[name]
 
 
 def _builtin(name: str):
