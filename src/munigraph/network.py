@@ -232,10 +232,9 @@ def _read_saved(path: Path, around: str | None) -> NetworkIndex | None:
             db.execute("""INSERT OR IGNORE INTO near SELECT id FROM nodes WHERE iri = ?1
                           UNION SELECT b FROM edges JOIN nodes ON edges.a = nodes.id WHERE iri = ?1
                           UNION SELECT a FROM edges JOIN nodes ON edges.b = nodes.id WHERE iri = ?1""", (around,))
-            edge_rows = db.execute("""SELECT partnership, a, b, start, "end", status, history, sources FROM edges
-                                      WHERE a IN (SELECT id FROM near) UNION
-                                      SELECT partnership, a, b, start, "end", status, history, sources FROM edges
-                                      WHERE b IN (SELECT id FROM near)""").fetchall()
+            edge_rows = db.execute("""SELECT partnership, a, b, start, "end", status, history, sources FROM near JOIN edges ON edges.a = near.id
+                                      UNION
+                                      SELECT partnership, a, b, start, "end", status, history, sources FROM near JOIN edges ON edges.b = near.id""").fetchall()
             ends = sorted({r[1] for r in edge_rows} | {r[2] for r in edge_rows})
             node_rows = []
             for k in range(0, len(ends), 500):  # (SQLite limits the number of bound parameters)

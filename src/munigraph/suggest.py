@@ -59,19 +59,23 @@ def suggest(graph: nx.Graph, target: str, method: str = "common", top: int = 10,
         for v in graph[w]:
             if v not in exclude:
                 candidates.setdefault(v, set()).add(w)
-    rows = []
-    me = graph.nodes[target].get("label", target)
+    scored = []
     for v, shared in candidates.items():
         if countries and graph.nodes[v].get("country") not in countries:
             continue
+        scored.append((-_score(graph, target, v, shared, method), graph.nodes[v].get("label", v), v))
+    scored.sort()
+    me = graph.nodes[target].get("label", target)
+    rows = []
+    for negative, label, v in scored[:top]:  # the words only for the candidates shown (a hub has thousands)
+        shared = candidates[v]
         rows.append({
-            "id": v, "label": graph.nodes[v].get("label", v), "country": graph.nodes[v].get("country", ""),
-            "score": _score(graph, target, v, shared, method), "method": method,
+            "id": v, "label": label, "country": graph.nodes[v].get("country", ""),
+            "score": -negative, "method": method,
             "shared_partners": sorted(shared),
             "explanation": f"shares {_names(graph, shared)} with {me}",
         })
-    rows.sort(key=lambda r: (-r["score"], r["label"]))
-    return rows[:top]
+    return rows
 
 
 def linked_ever(store, target: str, as_of=None) -> set[str]:
