@@ -174,6 +174,26 @@ def test_page_of_a_plain_entity_has_the_generic_table(client):
     assert f'href="/page/{AGREEMENT}/participant/edita-rudeliene"' in r.text  # incoming link, with its property
 
 
+def test_pages_carry_an_etag_and_answer_304(client):
+    first = client.get("/page/gov/pl/koszalin")
+    tag = first.headers["etag"]
+    again = client.get("/page/gov/pl/koszalin", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert varies_on_accept(again)
+    assert client.get("/page/gov/pl/koszalin", headers={"If-None-Match": f'"other", {tag}'}).status_code == 304
+    assert client.get("/page/gov/pl/koszalin", headers={"If-None-Match": '"other"'}).status_code == 200
+    # another language is another representation: another tag, and the English one does not match it
+    polish = client.get("/page/gov/pl/koszalin", params={"lang": "pl"}, headers={"If-None-Match": tag})
+    assert polish.status_code == 200 and polish.headers["etag"] != tag
+    assert client.get(f"/page/{PARTNERSHIP}").headers["etag"] != tag
+    # the data: one tag per format
+    ttl = client.get("/data/gov/pl/koszalin.ttl")
+    assert client.get("/data/gov/pl/koszalin.ttl", headers={"If-None-Match": ttl.headers["etag"]}).status_code == 304
+    assert client.get("/data/gov/pl/koszalin.nt").headers["etag"] != ttl.headers["etag"]
+    # nothing to cache on a 404
+    assert "etag" not in client.get("/page/gov/xx/nowhere").headers
+
+
 # --- escaping ------------------------------------------------------------------------------------------------------
 
 EVIL = """\

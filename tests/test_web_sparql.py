@@ -121,6 +121,7 @@ def test_update_needs_the_token(store_dir, tmp_path):
     (copy / "current").symlink_to("builds/b")
     server = LiveServer(copy, "--allow-update", env={"MUNIGRAPH_UPDATE_TOKEN": "s3cret-token"})
     try:
+        tag = httpx.get(server.url + "/page/gov/pl/koszalin").headers["etag"]
         update = b"INSERT DATA { GRAPH <http://e/g> { <http://e/s> <http://e/p> 1 } }"
         no_token = httpx.post(server.url + "/sparql", content=update, headers={"Content-Type": "application/sparql-update"})
         assert no_token.status_code == 403
@@ -129,6 +130,9 @@ def test_update_needs_the_token(store_dir, tmp_path):
         ok = httpx.post(server.url + "/sparql", content=update, headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer s3cret-token"})
         assert ok.status_code == 204
         assert httpx.get(server.url + "/sparql", params={"query": "ASK { GRAPH <http://e/g> { <http://e/s> ?p ?o } }"}).json()["boolean"] is True
+        # the data changed: the pages' ETags no longer match
+        after = httpx.get(server.url + "/page/gov/pl/koszalin", headers={"If-None-Match": tag})
+        assert after.status_code == 200 and after.headers["etag"] != tag
         load = httpx.post(server.url + "/sparql", content=b"LOAD <http://127.0.0.1:9/x.ttl>",
                           headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer s3cret-token"})
         assert load.status_code == 400 and "LOAD refused" in load.text
@@ -201,8 +205,24 @@ def test_results_are_cut_at_the_row_limit_with_a_note(store_dir):
         data = r.json()
         assert len(data["results"]["bindings"]) == 5
         assert data["munigraph"]["truncated"] is True and r.headers["x-munigraph-truncated"] == "5"
+        # fewer rows than the limit, but more bytes: whole, not cut (see executor._run_query)
+        r = httpx.get(server.url + "/sparql", params={"query": "SELECT ?s ?p WHERE { ?s ?p ?o } LIMIT 3"})
+        assert len(r.json()["results"]["bindings"]) == 3 and "x-munigraph-truncated" not in r.headers
     finally:
         server.stop()
+
+
+def test_small_and_large_results_are_whole_in_every_format(live):
+    """Small results are written by the engine, larger ones (past max_rows bytes) row by row: the same rows."""
+    for limit in (10, 5000):
+        query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} ORDER BY ?s ?p ?o LIMIT {limit}"
+        as_json = httpx.get(live.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+        rows = as_json.json()["results"]["bindings"]
+        assert len(rows) == limit and "x-munigraph-truncated" not in as_json.headers
+        as_csv = httpx.get(live.url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}).text
+        assert [line.split(",")[0] for line in as_csv.splitlines()[1:6]] == [row["s"]["value"] for row in rows[:5]]
+        as_xml = httpx.get(live.url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+xml"}).text
+        assert as_xml.count("<result>") == limit
 
 
 def test_allowed_service_is_called(live, store_dir):

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -67,7 +68,9 @@ class Server:
         self.store = ExecutorStore(self.executor)
         self.templates = Jinja2Templates(env=render.environment())  # the environment the static site renders with too
         self.started_at = time.time()
+        self.generation = 0  # updates so far (ETags change with it)
         self._graphs: list[str] | None = None
+        self._graph_set: set[str] | None = None
         self._graphs_lock = asyncio.Lock()
 
     async def graphs(self) -> list[str]:
@@ -75,11 +78,32 @@ class Server:
             from starlette.concurrency import run_in_threadpool
             async with self._graphs_lock:
                 if self._graphs is None:
-                    self._graphs = await run_in_threadpool(self.store.named_graphs)
+                    graphs = await run_in_threadpool(self.store.named_graphs)
+                    self._graph_set = set(graphs)
+                    self._graphs = graphs
         return self._graphs
+
+    async def graph_set(self) -> set[str]:
+        """The graph names as a set, for the query guard (a large store has thousands: made once, not per query)."""
+        await self.graphs()
+        return self._graph_set
 
     def forget_graphs(self) -> None:
         self._graphs = None
+
+    def changed(self) -> None:
+        """After an update: the graph names and every page's ETag no longer hold."""
+        self.forget_graphs()
+        self.generation += 1
+
+    def etag(self, *parts: str) -> str | None:
+        """An ETag for a page of this build: the same while the build, the server process (so the code and the
+        templates) and the data (no update since) are the same; None for a remote store, which can change
+        without this server knowing."""
+        if self.options.remote is not None:
+            return None
+        key = "\x00".join((str(self.location), repr(self.started_at), str(self.generation), *parts))
+        return 'W/"' + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + '"'
 
 
 def create_app(settings: Settings, options: ServerOptions | None = None, location: Path | None = None) -> Starlette:

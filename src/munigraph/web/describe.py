@@ -139,20 +139,34 @@ class Term:
 
 
 class Context:
-    """One request's view: the store, the base, the languages, and the labels fetched so far."""
+    """One request's view: the store, the base, the languages, and the labels fetched so far.
 
-    def __init__(self, store, base: str, languages: list[str]):
+    `shared`, when given, is a dict kept between requests for what depends only on the build (views.Views keeps
+    one per worker and empties it after an update): see `cached`.
+    """
+
+    def __init__(self, store, base: str, languages: list[str], shared: dict | None = None):
         self.store = store
         self.base = base
         self.languages = languages
         self.prefixes = {**PREFIXES, "id": base, **EXTRA_PREFIXES}
         self._labels: dict[str, dict[str, str]] = {}
         self._sources: dict | None = None
+        self.shared = shared
+
+    def cached(self, key, make):
+        """make(), or what it gave for the same key in an earlier request over the same build."""
+        if self.shared is None:
+            return make()
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
 
     def sources(self) -> dict:
-        """Graph IRI -> SourceRef, fetched once per request."""
+        """Graph IRI -> SourceRef: every data graph's source (one query over all graphs, so kept per build; the
+        titles are in the request's languages)."""
         if self._sources is None:
-            self._sources = source_table(self)
+            self._sources = self.cached(("sources", self.base, tuple(self.languages)), lambda: source_table(self))
         return self._sources
 
     def select(self, text: str):
@@ -317,10 +331,13 @@ def exists(store, iri: str) -> bool:
     return bool(store.select(f"SELECT ?p WHERE {{ {check_iri(iri)} ?p ?o }} LIMIT 1").rows)
 
 
-def describe(ctx: Context, iri: str) -> dict:
-    """The entity's statements grouped by property, each value with the sources that state it; its incoming links."""
+def describe(ctx: Context, iri: str) -> dict | None:
+    """The entity's statements grouped by property, each value with the sources that state it; its incoming links.
+    None when nothing has the IRI as subject (the first query says so: no separate `exists`)."""
     me = check_iri(iri)
     rows = ctx.select(f"SELECT ?p ?o ?g WHERE {{ {me} ?p ?o . OPTIONAL {{ GRAPH ?g {{ {me} ?p ?o }} }} }}").rows
+    if not rows:
+        return None
     statements: dict[tuple, set] = {}
     for p, o, g in rows:
         statements.setdefault((p, o), set()).add(g)
@@ -332,7 +349,9 @@ def describe(ctx: Context, iri: str) -> dict:
       FILTER NOT EXISTS {{ {me} ?p ?s }}
       FILTER NOT EXISTS {{ ?s a mg:SharedPartnerLink }}
     }} ORDER BY ?p ?s LIMIT 1000""").rows
-    shared = ctx.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a mg:SharedPartnerLink ; ?p {me} }}").rows
+    # written so that the engine starts from the links to this entity, not from every SharedPartnerLink
+    shared = ctx.select(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s ?p {me} . FILTER EXISTS {{ ?s a mg:SharedPartnerLink }} }}""").rows
     ctx.load_labels([URIRef(iri)] + [n for key in statements for n in key] + [n for row in incoming_rows for n in row])
     table = ctx.sources()
 
@@ -458,6 +477,9 @@ def agreement_rows(ctx: Context, agreements, relations: dict[str, set] | None = 
 
 # --- local governments -----------------------------------------------------------------------------------------
 
+_PLACEHOLDER = "urn:munigraph:page:government"
+
+
 @dataclass
 class PartnerRow:
     partner: Term
@@ -472,7 +494,13 @@ class PartnerRow:
 
 def government(ctx: Context, iri: str) -> dict:
     me = check_iri(iri)
-    result = queries_mod.run_named(ctx.store, "partners", {"municipality": [iri]}, ctx.base, ctx.languages)
+    # The named query `partners`, bound to this government directly: the page knows it is one, so the resolver's
+    # checks (two queries) and the label columns run_named adds (another query; the page fetches its own) are not
+    # needed. The text is bound once to a placeholder (binding tokenises the query), then to each government.
+    def prepared() -> str:
+        return queries_mod.prepared_text(queries_mod.get("partners"), {"municipality": URIRef(_PLACEHOLDER), "date": None})
+    text = ctx.cached(("named query", "partners"), prepared).replace(f"<{_PLACEHOLDER}>", me)
+    result = ctx.store.select(text)
     partnerships = {str(partner): str(p) for partner, p in ctx.select(f"""SELECT DISTINCT ?partner ?p WHERE {{
       ?p a mg:Partnership ; mg:partner {me} , ?partner . FILTER(?partner != {me}) }}""").rows}
     rows = [dict(zip(result.variables, row)) for row in result.rows]

@@ -41,10 +41,12 @@ class Reply:
 def _worker(conn, location: str, writable: bool) -> None:
     import pyoxigraph as ox
 
-    from ..store import to_rdflib
     from . import formats
+    from .views import LocalStore
 
     store = ox.Store(location) if writable else ox.Store.read_only(location)
+    local = LocalStore(store)
+    views = None  # the HTML views (views.py), made on the first page asked for
     while True:
         try:
             op = conn.recv()
@@ -54,19 +56,24 @@ def _worker(conn, location: str, writable: bool) -> None:
             kind = op["kind"]
             if kind == "query":
                 reply = _run_query(ox, formats, store, op)
+            elif kind == "page":
+                if views is None:
+                    from .views import Views
+                    views = Views(local, local.construct)
+                html = views.page(op)
+                reply = Reply("text/html", html or b"", value=html is not None)
             elif kind == "select":
-                result = store.query(op["text"])
-                variables = [v.value for v in result.variables]
-                rows = [tuple(to_rdflib(s[v]) for v in variables) for s in result]
-                reply = Reply(rows=SelectResult(variables, rows))
+                reply = Reply(rows=local.select(op["text"]))
             elif kind == "ask":
                 reply = Reply(value=bool(store.query(op["text"])))
             elif kind == "construct":
                 triples = list(store.query(op["text"]))
-                reply = Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes")))
+                reply = Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes"), op.get("entity")))
             elif kind == "update":
                 store.update(op["text"], base_iri=op.get("base_iri"))
                 store.flush()
+                if views is not None:
+                    views.forget()  # what the views kept described the store before the update
                 reply = Reply(value=True)
             elif kind == "graphs":
                 reply = Reply(value=sorted(g.value for g in store.named_graphs()))
@@ -93,6 +100,18 @@ def _run_query(ox, formats, store, op) -> Reply:
     if isinstance(result, ox.QueryBoolean):
         return Reply(media_type, formats.serialize_ask(bool(result), formats.ASK_TYPES[media_type]))
     if isinstance(result, ox.QuerySolutions):
+        fmt = formats.SELECT_TYPES[media_type]
+        if fmt in formats.NATIVE_SELECT:
+            # The engine writes the results (several times faster than building them here), unless they could be
+            # more than max_rows: every row takes at least one byte, so output that stays within max_rows bytes
+            # has at most max_rows rows. Past that the engine stops writing, and the query is run again below
+            # and cut row by row (the larger results, where the extra run costs least in proportion).
+            out = _Bounded(max_rows)
+            try:
+                result.serialize(out, format=formats.NATIVE_SELECT[fmt])
+                return Reply(media_type, out.getvalue())
+            except _Bounded.Full:
+                result = store.query(op["text"], **options)
         variables = [v.value for v in result.variables]
         rows = []
         truncated = None
@@ -101,7 +120,7 @@ def _run_query(ox, formats, store, op) -> Reply:
                 truncated = max_rows
                 break
             rows.append([solution[v] for v in variables])
-        return Reply(media_type, formats.serialize_select(variables, rows, formats.SELECT_TYPES[media_type], truncated), truncated)
+        return Reply(media_type, formats.serialize_select(variables, rows, fmt, truncated), truncated)
     triples = []
     truncated = None
     for triple in result:
@@ -110,6 +129,31 @@ def _run_query(ox, formats, store, op) -> Reply:
             break
         triples.append(triple)
     return Reply(media_type, formats.serialize_graph(triples, media_type, op.get("prefixes")), truncated)
+
+
+class _Bounded:
+    """A binary file for the engine's serialiser that refuses to hold more than `limit` bytes."""
+
+    class Full(Exception):
+        pass
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise self.Full()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
 
 
 # --- in the server ------------------------------------------------------------------------------
@@ -234,6 +278,20 @@ class RemoteExecutor:
         self.max_rows = max_rows
         self.writable = False
         self.restarts = 0
+        self._page_views = None
+
+    def _views(self):
+        """The HTML views, here in the server, each query one request to the remote store. They keep nothing
+        between requests (cache=False): the remote store can change without this server knowing."""
+        if self._page_views is None:
+            from .views import Views
+            store = ExecutorStore(self)
+
+            def construct(text: str, media_type: str, prefixes: dict | None = None, entity: str | None = None) -> bytes:
+                return self.run({"kind": "construct", "text": text, "media_type": media_type, "prefixes": prefixes,
+                                 "entity": entity}).body
+            self._page_views = Views(store, construct, cache=False)
+        return self._page_views
 
     def start(self) -> None:
         self.run({"kind": "graphs"})
@@ -256,6 +314,9 @@ class RemoteExecutor:
         from . import formats
         kind = op["kind"]
         store = self.store
+        if kind == "page":
+            html = self._views().page(op)
+            return Reply("text/html", html or b"", value=html is not None)
         if kind == "graphs":
             return Reply(value=store.named_graphs())
         if kind == "select":
@@ -265,7 +326,7 @@ class RemoteExecutor:
             return Reply(value=bool(store.solutions(op["text"])))
         if kind == "construct":
             triples = store.triples(op["text"])
-            return Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes")))
+            return Reply(media_type=op["media_type"], body=formats.serialize_graph(triples, op["media_type"], op.get("prefixes"), op.get("entity")))
         if kind != "query":
             raise QueryFailed(f"{kind}: not available on a remote store (it is changed with `munigraph push`)")
         graphs = {"default_graphs": op.get("default_graphs") or (), "named_graphs": op.get("named_graphs") or ()}

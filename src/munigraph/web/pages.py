@@ -1,7 +1,8 @@
 """Linked-data pages: entity IRIs that resolve, their HTML pages and RDF descriptions, the front page, the ontology
 and the VoID description. Handlers stay thin; the queries and the shaping of what a page shows are in describe.py
-(and void.py), put together per page in render.py (shared with the static site of `munigraph export`), and run in
-the thread pool because the store is blocking.
+(and void.py), put together per page in render.py (shared with the static site of `munigraph export`). The HTML
+pages are built and rendered in a query worker, one operation per page (views.py); the handlers wait for it in
+the thread pool because the executor is blocking.
 
     /                        what the data set is: counts, build time, sources, links, local governments by country
     /id/{path}               303 to /page/{path} (client prefers HTML) or /data/{path}.{ext}; 404 if unknown
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import describe as d
@@ -39,21 +40,30 @@ format_links = render.format_links
 
 def server_construct(server) -> render.Construct:
     """construct() for the page views, run in the server's query workers (under their time limit)."""
-    def construct(text: str, media_type: str, prefixes: dict | None = None) -> bytes:
-        op = {"kind": "construct", "text": text, "media_type": media_type}
+    def construct(text: str, media_type: str, prefixes: dict | None = None, entity: str | None = None) -> bytes:
+        op = {"kind": "construct", "text": text, "media_type": media_type, "entity": entity}
         if prefixes:
             op["prefixes"] = prefixes
         return server.executor.run(op).body
     return construct
 
 
-def build_page(server, ctx: d.Context, iri: str, path: str) -> dict | None:
-    """Everything the entity page shows, or None when nothing has the IRI as subject."""
-    return render.build_page(ctx, iri, path, server_construct(server))
+def render_view(server, languages: list[str], view: str, **args) -> bytes | None:
+    """An HTML page built and rendered by a query worker (views.py: the page's queries run next to the store, and
+    the page as a whole under the time limit), or None when it has nothing to show."""
+    op = {"kind": "page", "view": view, "base": server.settings.base, "languages": languages, **args}
+    reply = server.executor.run(op)
+    return reply.body if reply.value else None
 
 
-def ontology_page(server, ctx: d.Context) -> dict:
-    return render.ontology_view(ctx, server_construct(server))
+def not_modified(request: Request, tag: str | None) -> bool:
+    """Whether the client's If-None-Match names this ETag (compared weakly, as RFC 9110 says for GET): then a
+    304 saves building the page again."""
+    header = request.headers.get("if-none-match")
+    if tag is None or not header:
+        return False
+    # `*` is not honoured: it would need to know that the page exists, which is what the 304 is there to skip
+    return tag.removeprefix("W/") in {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 def routes(server) -> list[Route]:
@@ -62,9 +72,6 @@ def routes(server) -> list[Route]:
     def languages(request: Request) -> list[str]:
         return d.preferred_languages(request.query_params.get("lang"), request.headers.get("accept-language"),
                                      server.settings.languages)
-
-    def context(request: Request) -> d.Context:
-        return d.Context(server.store, base, languages(request))
 
     def html_error(request: Request, status: int, heading: str, message: str, iri: str | None = None, vary: str = "Accept"):
         return server.templates.TemplateResponse(request, "error.html", {
@@ -129,8 +136,11 @@ def routes(server) -> list[Route]:
             media = choose(request.headers.get("accept"), formats.GRAPH_OFFER)
             if media is None:
                 return text_error(406, "not acceptable: the description is available as " + ", ".join(formats.GRAPH_OFFER))
+        tag = server.etag("data", iri, media)
+        if not_modified(request, tag):
+            return Response(status_code=304, headers={"ETag": tag, "Vary": "Accept"})
         body = await run_in_threadpool(render.entity_data, server_construct(server), iri, media)
-        return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
+        return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept", **({"ETag": tag} if tag else {})})
 
     async def page(request: Request):
         path = request.path_params["path"]
@@ -138,12 +148,14 @@ def routes(server) -> list[Route]:
         vary = "Accept, Accept-Language"
         if iri is None:
             return not_found(request, None, vary)
-        ctx = context(request)
-        view = await run_in_threadpool(build_page, server, ctx, iri, path)
-        if view is None:
+        langs = languages(request)
+        tag = server.etag("page", path, *langs)
+        if not_modified(request, tag):
+            return Response(status_code=304, headers={"ETag": tag, "Vary": vary})
+        body = await run_in_threadpool(render_view, server, langs, "entity", iri=iri, path=path)
+        if body is None:
             return not_found(request, iri, vary)
-        return server.templates.TemplateResponse(request, "entity.html", render.entity_context(ctx, view),
-                                                 headers={"Vary": vary})
+        return HTMLResponse(body, headers={"Vary": vary, **({"ETag": tag} if tag else {})})
 
     async def ontology(request: Request):
         ext = request.path_params.get("ext")
@@ -158,19 +170,15 @@ def routes(server) -> list[Route]:
         if media != "text/html":
             body = await run_in_threadpool(render.ontology_data, server_construct(server), media)
             return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
-        ctx = context(request)
-        page_context = await run_in_threadpool(render.ontology_context, ctx, server_construct(server))
-        return server.templates.TemplateResponse(request, "ontology.html", page_context,
-                                                 headers={"Vary": "Accept, Accept-Language"})
+        body = await run_in_threadpool(render_view, server, languages(request), "ontology")
+        return HTMLResponse(body, headers={"Vary": "Accept, Accept-Language"})
 
     async def class_page(request: Request):
-        ctx = context(request)
-        page_context = await run_in_threadpool(render.class_context, ctx, request.path_params["name"])
-        if page_context is None:
+        body = await run_in_threadpool(render_view, server, languages(request), "class", name=request.path_params["name"])
+        if body is None:
             return html_error(request, 404, "Not found", "The ontology has no class of this name with entities in the data.",
                               vary="Accept, Accept-Language")
-        return server.templates.TemplateResponse(request, "class.html", page_context,
-                                                 headers={"Vary": "Accept-Language"})
+        return HTMLResponse(body, headers={"Vary": "Accept-Language"})
 
     async def void(request: Request):
         media = choose(request.headers.get("accept"), formats.GRAPH_OFFER)
@@ -196,11 +204,11 @@ def routes(server) -> list[Route]:
 
 def index(server):
     async def endpoint(request: Request):
-        ctx = d.Context(server.store, server.settings.base, d.preferred_languages(
-            request.query_params.get("lang"), request.headers.get("accept-language"), server.settings.languages))
+        languages = d.preferred_languages(request.query_params.get("lang"), request.headers.get("accept-language"),
+                                          server.settings.languages)
         try:
-            page_context = await run_in_threadpool(render.index_context, ctx)
+            body = await run_in_threadpool(render_view, server, languages, "index")
         except (QueryTimeout, QueryFailed) as exc:
             return PlainTextResponse(f"the front page's queries failed: {exc}\n", status_code=503)
-        return server.templates.TemplateResponse(request, "index.html", page_context, headers={"Vary": "Accept-Language"})
+        return HTMLResponse(body, headers={"Vary": "Accept-Language"})
     return endpoint
