@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -93,8 +94,9 @@ def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=
     # The build date is a constant of the build: written into the rule text as a typed literal.
     build_date_term = f'"{build_date.isoformat()}"^^<{XSD}date>'
     result = RulesResult()
-    # what the derived graph holds (empty in a new build): a set in memory, not a store look-up per quad
-    seen = set(store.quads_for_pattern(None, None, None, derived))
+    # What the derived graph holds (empty in a new build), to tell new triples: a set in memory instead of a store
+    # look-up per quad, of 16-byte digests rather than term objects (millions of them at European scale).
+    seen = {_digest(q) for q in store.quads_for_pattern(None, None, None, derived)}
     for _, group in groupby(rules, key=lambda r: r.order):
         group = list(group)
         reports = {r.iri: RuleReport(r.iri, r.label, r.order) for r in group}
@@ -108,17 +110,23 @@ def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=
                 else:
                     text = rule.construct.replace("$buildDate", build_date_term)
                     triples = store.query(text, use_default_graph_as_union=True)
+                count = 0
                 fresh = []
                 for t in triples:
-                    quad = ox.Quad(t.subject, t.predicate, t.object, derived)
-                    if quad not in seen:
-                        seen.add(quad)
-                        fresh.append(quad)
-                if fresh:
-                    store.extend(fresh)
-                reports[rule.iri].derived += len(fresh)
+                    key = _digest(t)
+                    if key not in seen:
+                        seen.add(key)
+                        fresh.append(ox.Quad(t.subject, t.predicate, t.object, derived))
+                        if len(fresh) == 100_000:  # in batches, so the quads themselves are never all in memory
+                            store.extend(fresh)
+                            count += len(fresh)
+                            fresh = []
+                store.extend(fresh)
+                count += len(fresh)
+                fresh = count
+                reports[rule.iri].derived += fresh
                 reports[rule.iri].rounds = round_no
-                new_in_round += len(fresh)
+                new_in_round += fresh
             if progress:
                 progress(group, round_no, new_in_round)
             if new_in_round == 0 or rounds == 1:
@@ -126,6 +134,10 @@ def run_rules(store: ox.Store, rules: list[Rule], build_date: dt.date, progress=
         else:
             raise MunigraphError(f"rules of order {group[0].order} did not reach a fixpoint in {MAX_ROUNDS} rounds")
     return result
+
+
+def _digest(triple) -> bytes:
+    return hashlib.blake2b(f"{triple.subject} {triple.predicate} {triple.object}".encode(), digest_size=16).digest()
 
 
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.MULTILINE | re.IGNORECASE)
