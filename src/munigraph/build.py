@@ -308,7 +308,7 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
     t = time.perf_counter()
     if progress:
         progress("validating", 0, 0)
-    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
     report.timings["validate"] = time.perf_counter() - t
     summary = ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
                       ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH))

@@ -247,3 +247,19 @@ def dump_json(path: Path, value) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(json.dumps(value, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+
+
+class MergedView:
+    """The store seen through its default graph alone, which an incremental build keeps equal to the merge of the
+    named graphs: queries asking for the union of all graphs would otherwise see every triple twice (once in its
+    named graph, once in the merge), which multiplies joins."""
+
+    def __init__(self, store: ox.Store):
+        self._store = store
+
+    def query(self, text: str, **options):
+        options.pop("use_default_graph_as_union", None)
+        return self._store.query(text, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)

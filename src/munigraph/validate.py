@@ -1,25 +1,32 @@
-"""SHACL validation with pyshacl, and a report a person can act on.
+"""SHACL validation on Oxigraph, and a report a person can act on.
 
 The data graph is the union of every graph in the store (curated sources, ontology, vocabularies, derived
 triples and the build's description of each graph), so shapes can use class hierarchies, rule results and the
-provenance of each named graph. Results are grouped by shape; each names its focus node by label, the path, the
-message, and the data files in which the focus node is described.
+provenance of each named graph. The SHACL Core shapes are compiled to SPARQL (shacl_sparql.py) and the
+SPARQL-constraint shapes run as they are, all on the store itself; nothing is copied into rdflib. pySHACL stays the
+reference: `validate_with_pyshacl` (or MUNIGRAPH_VALIDATOR=pyshacl for any command) validates the core shapes with
+it over an rdflib copy of the store, as munigraph did before; tests/test_validate.py checks that the two agree.
+
+Results are grouped by shape; each names its focus node by label, the path, the message, and the data files in
+which the focus node is described.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from . import shacl_sparql
 from .config import Settings
+from .errors import MunigraphError
 from .store import to_rdflib
 from .vocab import DEFAULT_BASE, MG, META_GRAPH, PREFIXES, project_root
 
@@ -104,33 +111,64 @@ def load_shapes(base: str) -> Graph:
 
 
 def union_graph(oxstore: ox.Store) -> Graph:
-    """Every triple of every graph, as one rdflib graph for pyshacl."""
+    """Every triple of every graph, as one rdflib graph (for pySHACL, the reference validator only)."""
     triples = oxstore.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
     graph = Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     return graph
 
 
-def _label(graph: Graph, node, languages: list[str]) -> str:
+def _data_names() -> Graph:
+    """An empty graph with the namespace bindings the data graph had (for naming paths and nodes in messages)."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def _chunks(items: list, size: int = 500):
+    for k in range(0, len(items), size):
+        yield items[k:k + size]
+
+
+def labels_of(oxstore: ox.Store, nodes) -> dict[URIRef, list[Literal]]:
+    """The rdfs:labels of the given IRIs, read from the store (each label once, in a stable order)."""
+    found: dict[URIRef, set] = defaultdict(set)
+    iris = sorted({n for n in nodes if isinstance(n, URIRef)}, key=str)
+    for chunk in _chunks(iris):
+        values = " ".join(f"<{n}>" for n in chunk)
+        for sol in oxstore.query(f"SELECT DISTINCT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l }}",
+                                 use_default_graph_as_union=True):
+            found[URIRef(sol["s"].value)].add(to_rdflib(sol["l"]))
+    return {node: sorted(labels, key=lambda l: (str(l), l.language or "")) for node, labels in found.items()}
+
+
+def _label(labels: dict, node, languages: list[str]) -> str:
     if not isinstance(node, URIRef):
         return str(node)
-    labels = list(graph.objects(node, RDFS.label))
+    found = labels.get(node, [])
     for lang in languages:
-        for label in labels:
+        for label in found:
             if isinstance(label, Literal) and label.language == lang:
                 return f"{label} <{node}>"
-    if labels:
-        return f"{sorted(labels)[0]} <{node}>"
+    if found:
+        return f"{sorted(found)[0]} <{node}>"
     return f"<{node}>"
 
 
-def _files_of(oxstore: ox.Store, node) -> list[str]:
-    if not isinstance(node, URIRef):
-        return []
-    result = oxstore.query(f"""SELECT DISTINCT ?file WHERE {{
-        {{ GRAPH ?g {{ <{node}> ?p ?o }} FILTER(?g != <{META_GRAPH}>) }} UNION {{ BIND(<{node}> AS ?g) }}
-        GRAPH <{META_GRAPH}> {{ ?g <{MG}sourceFile> ?file }} }} ORDER BY ?file""")
-    return [sol["file"].value for sol in result]
+def files_of(oxstore: ox.Store, nodes) -> dict[URIRef, list[str]]:
+    """The data files in which each IRI is described (or which it names, for a graph), from mgg:meta."""
+    found: dict[URIRef, set] = defaultdict(set)
+    iris = sorted({n for n in nodes if isinstance(n, URIRef)}, key=str)
+    for chunk in _chunks(iris):
+        values = " ".join(f"<{n}>" for n in chunk)
+        result = oxstore.query(f"""SELECT DISTINCT ?node ?file WHERE {{
+            {{ VALUES ?node {{ {values} }} GRAPH ?g {{ ?node ?p ?o }} FILTER(?g != <{META_GRAPH}>) }}
+            UNION {{ VALUES ?g {{ {values} }} BIND(?g AS ?node) }}
+            GRAPH <{META_GRAPH}> {{ ?g <{MG}sourceFile> ?file }} }}""")
+        for sol in result:
+            found[URIRef(sol["node"].value)].add(sol["file"].value)
+    return {node: sorted(files) for node, files in found.items()}
 
 
 def _prefixes(shapes: Graph, node) -> str:
@@ -141,32 +179,6 @@ def _prefixes(shapes: Graph, node) -> str:
     return out
 
 
-def _targets(oxstore: ox.Store, shapes: Graph, shape) -> set[str]:
-    """Focus nodes of a shape: targetNode, targetClass (with subclasses), targetSubjectsOf, targetObjectsOf
-    (SHACL 2.1.3) and SPARQL-based targets (SHACL-AF)."""
-    patterns = []
-    for node in shapes.objects(shape, SH.targetNode):
-        patterns.append(f"BIND({node.n3()} AS ?this)")
-    for cls in shapes.objects(shape, SH.targetClass):
-        patterns.append(f"?this a/<{RDFS}subClassOf>* <{cls}>")
-    for prop in shapes.objects(shape, SH.targetSubjectsOf):
-        patterns.append(f"?this <{prop}> ?any")
-    for prop in shapes.objects(shape, SH.targetObjectsOf):
-        patterns.append(f"?any <{prop}> ?this")
-    queries = []
-    if patterns:
-        union = " UNION ".join("{ " + p + " }" for p in patterns)
-        queries.append(f"SELECT DISTINCT ?this WHERE {{ {union} }}")
-    for target in shapes.objects(shape, SH.target):
-        select = shapes.value(target, SH.select)
-        if select is not None:
-            queries.append(_prefixes(shapes, target) + str(select))
-    found: set[str] = set()
-    for query in queries:
-        found.update(str(_rdflib(sol["this"])) for sol in oxstore.query(query, use_default_graph_as_union=True))
-    return found
-
-
 def _rdflib(term):
     return to_rdflib(term)
 
@@ -175,18 +187,19 @@ def sparql_constraint_shapes(shapes: Graph) -> list:
     return sorted({shape for shape in shapes.subjects(SH.sparql, None) if (shape, RDF.type, SH.NodeShape) in shapes}, key=str)
 
 
-def _name(labels: Graph | None, term) -> str:
+def _name(labels: dict | None, term) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef) and labels is not None:
-        english = [l for l in labels.objects(term, RDFS.label) if getattr(l, "language", None) == "en"]
-        any_label = english or sorted(labels.objects(term, RDFS.label))
+        found = labels.get(term, [])
+        english = [l for l in found if getattr(l, "language", None) == "en"]
+        any_label = english or sorted(found)
         if any_label:
             return str(any_label[0])
     return str(term)
 
 
-def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, labels: Graph | None = None) -> list[tuple]:
+def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, labels: dict | None = None) -> list[tuple]:
     """SPARQL-based constraints (SHACL 5) evaluated once over the whole graph on Oxigraph.
 
     Instead of pre-binding $this to each focus node in turn (what pyshacl does, one rdflib query per node),
@@ -194,8 +207,11 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
     in their patterns, as all of ours do, the result is the same; the cost is one query per constraint.
     """
     found = []
+    run = shacl_sparql._Run(oxstore)
     for shape in sparql_constraint_shapes(shapes):
-        targets = _targets(oxstore, shapes, shape)
+        # The solutions are few (violations): test those focus nodes against the targets, rather than listing
+        # every focus node of the shape.
+        targets = shacl_sparql._targets(shapes, shape)
         shape_severity = shapes.value(shape, SH.severity) or SH.Violation
         for constraint in shapes.objects(shape, SH.sparql):
             if shapes.value(constraint, SH.deactivated) == Literal(True):
@@ -206,12 +222,16 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
             messages = list(shapes.objects(constraint, SH.message)) or list(shapes.objects(shape, SH.message))
             solutions = oxstore.query(query, use_default_graph_as_union=True)
             variables = solutions.variables
-            for sol in solutions:
-                focus = _rdflib(sol["this"])
-                if str(focus) not in targets:
+            rows = [{v.value: sol[v] for v in variables if sol[v] is not None} for sol in solutions]
+            rows = [row for row in rows if row.get("this") is not None]
+            members = run.in_targets(targets, [row["this"] for row in rows]) if rows else set()
+            for row in rows:
+                if row["this"] not in members:
                     continue
-                bindings = {v.value: _rdflib(sol[v]) for v in variables if sol[v] is not None}
-                found.append((shape, constraint, severity, focus, bindings, messages))
+                bindings = {name: _rdflib(term) for name, term in row.items()}
+                found.append((shape, constraint, severity, bindings["this"], bindings, messages))
+    if labels is None:  # the labels of the nodes the messages name, read from the store
+        labels = labels_of(oxstore, [term for *_rest, bindings, _m in found for term in bindings.values()])
     report = results.value(None, RDF.type, SH.ValidationReport, any=False)
     for shape, constraint, severity, focus, bindings, messages in found:
         node = BNode()
@@ -235,18 +255,80 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
     return found
 
 
-def validate_store(oxstore: ox.Store, settings: Settings, files=None) -> ValidationReport:
+def core_checks(shapes: Graph) -> list:
+    """The SHACL Core constraints of the shapes, compiled to SPARQL (raises ShapesCompileError on anything unknown)."""
+    return shacl_sparql.compile_shapes(shapes, skip=sparql_constraint_shapes(shapes))
+
+
+def _clone(source: Graph, node, target: Graph, depth: int = 0) -> None:
+    """Copy the description of a blank node (a property shape, an sh:or list) into the results graph, as pySHACL does."""
+    if not isinstance(node, BNode) or depth > 10:
+        return
+    for p, o in source.predicate_objects(node):
+        target.add((node, p, o))
+        _clone(source, o, target, depth + 1)
+
+
+def _empty_report(shapes: Graph) -> Graph:
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in shapes.namespace_manager.namespaces():
+        graph.namespace_manager.bind(prefix, namespace)
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(True)))
+    return graph
+
+
+def results_graph(shapes: Graph, results: list) -> Graph:
+    """A SHACL validation report (what pySHACL writes) for the results of the compiled checks."""
+    graph = _empty_report(shapes)
+    report = graph.value(None, RDF.type, SH.ValidationReport)
+    names = _data_names()
+    for r in results:
+        node = BNode()
+        graph.add((report, SH.result, node))
+        if r.severity == SH.Violation:
+            graph.set((report, SH.conforms, Literal(False)))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.sourceConstraintComponent, r.component))
+        graph.add((node, SH.sourceShape, r.shape))
+        _clone(shapes, r.shape, graph)
+        graph.add((node, SH.resultSeverity, r.severity))
+        graph.add((node, SH.focusNode, r.focus))
+        if r.value is not None:
+            graph.add((node, SH.value, r.value))
+        if r.path is not None:
+            graph.add((node, SH.resultPath, r.path))
+            _clone(shapes, r.path, graph)
+        for message in r.messages or shacl_sparql.generic_messages(shapes, r, names):
+            graph.add((node, SH.resultMessage, message))
+    return graph
+
+
+def pyshacl_core_results(oxstore: ox.Store, shapes: Graph) -> Graph:
+    """The core shapes validated by pySHACL over an rdflib copy of the whole store (slow; the reference)."""
+    import pyshacl
+
     data = union_graph(oxstore)
     for prefix, namespace in PREFIXES.items():
         data.bind(prefix, namespace, override=True)
-    shapes = load_shapes(settings.base)
     sparql_shapes = set(sparql_constraint_shapes(shapes))
     core_shapes = [s for s in shapes.subjects(RDF.type, SH.NodeShape) if s not in sparql_shapes]
-    conforms, results, _text = pyshacl.validate(
+    _conforms, results, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, allow_infos=True,
         use_shapes=core_shapes)
-    run_sparql_constraints(oxstore, shapes, results, labels=data)
-    findings = []
+    return results
+
+
+def sparql_core_results(oxstore: ox.Store, shapes: Graph) -> Graph:
+    """The core shapes validated on Oxigraph by the compiled SPARQL checks."""
+    return results_graph(shapes, shacl_sparql.run_checks(oxstore, core_checks(shapes)))
+
+
+def _report(oxstore: ox.Store, settings: Settings, shapes: Graph, results: Graph) -> ValidationReport:
+    run_sparql_constraints(oxstore, shapes, results)
+    names = _data_names()
+    rows = []
     for result in results.subjects(SH.resultSeverity, None):
         severity = SEVERITY_NAMES.get(results.value(result, SH.resultSeverity), "info")
         shape = results.value(result, SH.sourceShape)
@@ -255,20 +337,45 @@ def validate_store(oxstore: ox.Store, settings: Settings, files=None) -> Validat
         if shape is not None and not isinstance(shape, URIRef):
             holder = shapes.value(None, SH.property, shape) or shape
         shape_label = shapes.value(holder, RDFS.label) or shapes.value(holder, SH.name) or holder
-        focus = results.value(result, SH.focusNode)
+        rows.append((result, severity, holder, shape_label, results.value(result, SH.focusNode)))
+    focus_nodes = [row[4] for row in rows]
+    labels = labels_of(oxstore, focus_nodes)
+    files = files_of(oxstore, focus_nodes)
+    findings = []
+    for result, severity, holder, shape_label, focus in rows:
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
-        message = results.value(result, SH.resultMessage)
+        messages = sorted(results.objects(result, SH.resultMessage), key=lambda m: (m.language != "en", str(m)))
         findings.append(Finding(
             severity=severity,
             shape=str(holder),
             shape_label=str(shape_label),
             focus=str(focus),
-            focus_label=_label(data, focus, settings.languages),
-            path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else (str(path) if path else None),
+            focus_label=_label(labels, focus, settings.languages),
+            path=names.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else (str(path) if path else None),
             value=str(value) if value is not None else None,
-            message=str(message) if message is not None else "does not conform",
-            files=_files_of(oxstore, focus),
+            message=str(messages[0]) if messages else "does not conform",
+            files=files.get(focus, []) if isinstance(focus, URIRef) else [],
         ))
+    findings.sort(key=lambda f: (f.severity != "violation", f.shape, f.focus, f.path or "", f.value or "", f.message))
     shapes_count = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     return ValidationReport(findings, results, shapes_count)
+
+
+def validate_with_pyshacl(oxstore: ox.Store, settings: Settings, files=None) -> ValidationReport:
+    """The report with the core shapes validated by pySHACL (the reference implementation; slow on big stores)."""
+    shapes = load_shapes(settings.base)
+    return _report(oxstore, settings, shapes, pyshacl_core_results(oxstore, shapes))
+
+
+def validate_store(oxstore: ox.Store, settings: Settings, files=None) -> ValidationReport:
+    """Validate every graph of the store against ontology/shapes.ttl, on the store itself.
+
+    MUNIGRAPH_VALIDATOR=pyshacl validates the core shapes with pySHACL instead (the reference, for cross-checks)."""
+    engine = os.environ.get("MUNIGRAPH_VALIDATOR", "sparql").strip().lower()
+    if engine == "pyshacl":
+        return validate_with_pyshacl(oxstore, settings, files)
+    if engine not in ("", "sparql"):
+        raise MunigraphError(f"MUNIGRAPH_VALIDATOR={engine}: use sparql (the default) or pyshacl")
+    shapes = load_shapes(settings.base)
+    return _report(oxstore, settings, shapes, sparql_core_results(oxstore, shapes))
