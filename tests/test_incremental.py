@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run_cli
 
-SIZE = "S"  # the issue's case: a generated M graph (about 500,000 triples)
+SIZE = "S"  # the issue asks for M (about 500,000 triples); S keeps the suite short (see README)
 
 
 def content(store_dir: Path) -> tuple[set, Counter]:
