@@ -211,7 +211,12 @@ def test_serve_with_endpoint_serves_the_same_pages(engine, pushed, store_dir, li
         for accept in ("application/sparql-results+json", "text/csv"):
             here = httpx.post(live.url + "/sparql", data={"query": query}, headers={"Accept": accept})
             there = httpx.post(proxy.url + "/sparql", data={"query": query}, headers={"Accept": accept})
-            assert there.status_code == 200 and there.text == here.text, accept
+            assert there.status_code == 200, accept
+            # the same results; the bytes may differ in layout (the embedded store writes Oxigraph's own JSON)
+            if accept.endswith("json"):
+                assert json.loads(there.text) == json.loads(here.text)
+            else:
+                assert there.text == here.text, accept
         refused = httpx.post(proxy.url + "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"})
         assert refused.status_code == 400
     finally:
