@@ -614,10 +614,15 @@ class _Run:
             found = []
             if test.uncertain is not None:
                 text = f"SELECT DISTINCT {var} WHERE {{ {source} FILTER({test.uncertain(var)} && !{test.certain(var)}) }}"
+                if isinstance(test.verdict_key, tuple) and test.verdict_key[0] == "datatype":
+                    # sh:or of datatypes asks this for several datatypes of one path: read the path's literals once
+                    solutions = [{var[1:]: v} for v in self._literals(source, var).get(str(test.param), [])]
+                else:
+                    solutions = None
                 # the same dates and numbers turn up on many paths: judge each once per kind of test
                 verdicts = self._verdicts.setdefault(test.verdict_key or test.ident, {})
                 with _quiet_rdflib():
-                    for sol in self.query(text):
+                    for sol in (solutions if solutions is not None else self.query(text)):
                         value = sol[var[1:]]
                         if value is None:
                             continue
@@ -626,6 +631,17 @@ class _Run:
                             ok = verdicts[value] = test.conforms(rdf_term(value))
                         if not ok:
                             found.append(value)
+            self._rejected[key] = found
+        return self._rejected[key]
+
+    def _literals(self, source: str, var: str) -> dict:
+        """The distinct typed literals (no language tag) bound to `var` by `source`, by datatype IRI."""
+        key = ("literals", source, var)
+        if key not in self._rejected:
+            found: dict = {}
+            for sol in self.query(f'SELECT DISTINCT {var} WHERE {{ {source} FILTER(isLiteral({var}) && LANG({var}) = "") }}'):
+                value = sol[var[1:]]
+                found.setdefault(value.datatype.value, []).append(value)
             self._rejected[key] = found
         return self._rejected[key]
 
@@ -708,12 +724,11 @@ class _Run:
         cache = self._members.setdefault(id(targets), {})
         todo = sorted({n for n in nodes if n not in cache}, key=str)
         blanks = [n for n in todo if isinstance(n, ox.BlankNode)]
-        if blanks:   # VALUES cannot hold blank nodes: read the focus nodes that are blank nodes
-            every = {sol["this"] for sol in self.query(
-                "".join(p for p, _s in targets.selects) +
-                f"SELECT DISTINCT ?this WHERE {{ {self.bound_targets(targets, 'FILTER(isBlank(?this))')} }}")}
+        if blanks:   # VALUES cannot hold blank nodes: ask for each one, ?this substituted (SEP-0007)
+            ask = "".join(p for p, _s in targets.selects) + f"ASK {{ {self.target_pattern(targets, '?this')} }}"
+            this = ox.Variable("this")
             for n in blanks:
-                cache[n] = n in every
+                cache[n] = bool(self.ox.query(ask, use_default_graph_as_union=True, substitutions={this: n}))
             todo = [n for n in todo if not isinstance(n, ox.BlankNode)]
         for k in range(0, len(todo), 500):
             chunk = todo[k:k + 500]
