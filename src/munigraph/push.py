@@ -194,7 +194,7 @@ def _drop_temps(http: Http, temps) -> None:
         try:
             quick.update(f"DROP SILENT GRAPH <{temp}>", what="removing a temporary graph")
         except (RemoteError, OSError):
-            pass
+            pass  # best effort: a staged leftover changes no answer, and the next push removes it
 
 
 def _after_failed_swap(remote: RemoteStore, http: Http, report: PushReport, temps: dict, reason: str) -> str:

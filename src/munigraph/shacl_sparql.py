@@ -85,7 +85,10 @@ def _quiet_rdflib():
 
 
 def rdf_term(term):
-    """A pyoxigraph term as rdflib reads it from N-Triples (what pySHACL saw when it got the store as N-Triples)."""
+    """A pyoxigraph term as rdflib reads it from N-Triples (what pySHACL saw when it got the store as N-Triples).
+
+    Unlike store.to_rdflib, literals are normalised as rdflib's parser does, because pySHACL's verdicts on
+    datatypes are what this module reproduces."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):

@@ -135,7 +135,7 @@ class _Bounded:
     """A binary file for the engine's serialiser that refuses to hold more than `limit` bytes."""
 
     class Full(Exception):
-        pass
+        """The serialised results passed the limit."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -150,7 +150,7 @@ class _Bounded:
         return len(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing to flush: the parts are kept in memory."""
 
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
@@ -297,7 +297,7 @@ class RemoteExecutor:
         self.run({"kind": "graphs"})
 
     def close(self) -> None:
-        pass
+        """Nothing to close: a remote store has no worker processes."""
 
     def run(self, op: dict, timeout: float | None = None) -> Reply:
         from ..remote import RemoteError, RemoteTimeout

@@ -138,7 +138,7 @@ def _order_key(term) -> tuple:
         try:
             return (2, 0, float(term.value), "")  # numbers by value, as ORDER BY compares them
         except ValueError:
-            pass
+            pass  # an ill-typed number sorts with the other literals, below
     return (_KIND.get(type(term), 3), 1, 0.0, term.value)
 
 
