@@ -20,6 +20,11 @@ def ask(store, query: str) -> bool:
     return store.query("PREFIX mg: <%s> PREFIX id: <%s> PREFIX mgv: <https://w3id.org/munigraph/vocab/> %s" % (MG, ID, query))
 
 
+def merge_into_default(store: ox.Store) -> None:
+    """What the build keeps: the default graph as the merge of the named graphs (the rules read it)."""
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
 def test_twinned_with_is_symmetric_and_derived(store):
     assert ask(store, f"ASK {{ GRAPH <{DERIVED}> {{ <{ID}gov/pl/koszalin> mg:twinnedWith <{ID}gov/lt/trakai-district> . "
                       f"<{ID}gov/lt/trakai-district> mg:twinnedWith <{ID}gov/pl/koszalin> }} }}")
@@ -99,12 +104,12 @@ def test_fixpoint_on_a_small_graph():
         store.add(ox.Quad(p, mg("partner"), x, g))
         store.add(ox.Quad(p, mg("partner"), y, g))
         store.add(ox.Quad(p, mg("startDate"), ox.Literal("2001", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")), g))
+    merge_into_default(store)
     result = run_rules(store, load_rules(project_root() / "ontology" / "rules.ttl"), dt.date(2020, 1, 1))
     assert result.total > 0
-    links = list(store.query(f"SELECT ?x ?y ?v WHERE {{ ?l a <{MG}SharedPartnerLink> ; <{MG}linkedGovernment> ?x , ?y ; <{MG}via> ?v FILTER(STR(?x) < STR(?y)) }}",
-                             use_default_graph_as_union=True))
+    links = list(store.query(f"SELECT ?x ?y ?v WHERE {{ ?l a <{MG}SharedPartnerLink> ; <{MG}linkedGovernment> ?x , ?y ; <{MG}via> ?v FILTER(STR(?x) < STR(?y)) }}"))
     assert [(s["x"], s["y"], s["v"]) for s in links] == [(a, c, b)]
-    counts = {s["g"].value: int(s["n"].value) for s in store.query(f"SELECT ?g ?n WHERE {{ ?g <{MG}activePartnerCount> ?n }}", use_default_graph_as_union=True)}
+    counts = {s["g"].value: int(s["n"].value) for s in store.query(f"SELECT ?g ?n WHERE {{ ?g <{MG}activePartnerCount> ?n }}")}
     assert counts == {a.value: 1, b.value: 2, c.value: 1}
     again = run_rules(store, load_rules(project_root() / "ontology" / "rules.ttl"), dt.date(2020, 1, 1))
     assert again.total == 0  # nothing new: a fixpoint
@@ -136,6 +141,7 @@ def test_an_order_that_reads_its_own_output_runs_to_a_fixpoint():
     store = ox.Store()
     x = ox.NamedNode("urn:test:x")
     store.add(ox.Quad(x, ox.NamedNode(MG + "a"), ox.Literal("1"), ox.NamedNode("urn:test:g")))
+    merge_into_default(store)
     chain = [_rule("to-c", 5, "c", "CONSTRUCT { ?s mg:c ?o } WHERE { ?s mg:b ?o }"),  # listed first: needs a second round
              _rule("to-b", 5, "b", "CONSTRUCT { ?s mg:b ?o } WHERE { ?s mg:a ?o }")]
     assert reads_own_output(chain)
@@ -149,3 +155,35 @@ def test_an_order_that_reads_its_own_output_runs_to_a_fixpoint():
     assert [r.rounds for r in result.reports] == [1, 1] and result.total == 2
     # a rule whose WHERE names what its own order produces (here in a NOT EXISTS) keeps the check
     assert reads_own_output([_rule("self", 8, "f", "CONSTRUCT { ?s mg:f 1 } WHERE { ?s mg:a ?o . FILTER NOT EXISTS { ?s mg:f ?any } }")])
+
+
+def _shared_partner_rule():
+    return next(r for r in load_rules(project_root() / "ontology" / "rules.ttl") if r.iri.endswith("#shared-partner"))
+
+
+def test_the_built_in_shared_partner_rule_derives_what_its_sparql_text_does(store):
+    """The build runs munigraph.rules.shared_partners for speed; the rule's SPARQL text is its definition."""
+    from munigraph.rules import shared_partners
+    rule = _shared_partner_rule()
+    assert rule.implementation == "munigraph.rules.shared_partners" and rule.construct
+    oxstore = store.ox
+    by_sparql = {str(t) for t in oxstore.query(rule.construct)}
+    by_python = {str(t) for t in shared_partners(oxstore)}
+    assert len(by_sparql) > 100 and by_python == by_sparql
+
+
+def test_the_built_in_shared_partner_rule_on_odd_names():
+    """IRIs outside /gov/ (STRAFTER gives ""), a hub, and a pair sharing two partners (one shortcut, two links)."""
+    from munigraph.rules import shared_partners
+    store = ox.Store()
+    tw = ox.NamedNode(MG + "twinnedWith")
+    names = [ID + "gov/xx/a", ID + "gov/xx/b", ID + "gov/xx/c", "urn:other:d", ID + "gov/xx/Ä"]
+    a, b, c, d, e = (ox.NamedNode(n) for n in names)
+    for x, y in ((a, b), (b, c), (a, d), (c, d), (e, b), (e, d)):
+        store.add(ox.Quad(x, tw, y, ox.DefaultGraph()))
+        store.add(ox.Quad(y, tw, x, ox.DefaultGraph()))
+    rule = _shared_partner_rule()
+    by_sparql = {str(t) for t in store.query(rule.construct)}
+    triples = list(shared_partners(store))
+    assert {str(t) for t in triples} == by_sparql
+    assert len(triples) > len(by_sparql)  # the a–c shortcut comes once per shared partner; the build keeps one

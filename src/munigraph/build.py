@@ -100,7 +100,9 @@ def _syntax_error(shown: str, exc: SyntaxError) -> DataSyntaxError:
     return DataSyntaxError(f"{shown}:{line}:{column}: {message}")
 
 
-def load_file(oxstore: ox.Store, item: InputFile, base: str = DEFAULT_BASE) -> None:
+def load_file(oxstore: ox.Store, item: InputFile, base: str = DEFAULT_BASE, merge: bool = False) -> None:
+    """Load a file into its named graph (and, with `merge`, into the default graph too, which a build keeps as
+    the merge of all named graphs)."""
     graph = ox.NamedNode(item.graph)
     try:
         if base == DEFAULT_BASE:
@@ -110,6 +112,14 @@ def load_file(oxstore: ox.Store, item: InputFile, base: str = DEFAULT_BASE) -> N
             quads = (ox.Quad(_rebase(t.subject, base), t.predicate, _rebase(t.object, base), graph)
                      for t in ox.parse(path=str(item.path), format=ox.RdfFormat.TURTLE))
             oxstore.bulk_extend(quads)
+        if merge:
+            if base == DEFAULT_BASE and not oxstore.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"):
+                # Parsing again with the bulk loader is several times faster than copying quads through Python;
+                # only a file without blank nodes can be (a parse names them afresh).
+                oxstore.bulk_load(path=str(item.path), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+            else:
+                oxstore.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                                    for q in oxstore.quads_for_pattern(None, None, None, graph))
     except SyntaxError as exc:
         raise _syntax_error(item.shown, exc) from None
     except OSError as exc:
@@ -169,13 +179,19 @@ Progress = Callable[[str, int, int], None]
 def assemble(oxstore: ox.Store, files: list[InputFile], settings: Settings, build_date: dt.date,
              report: BuildReport, progress: Progress | None = None, settings_hash: str | None = None,
              hashes: dict[str, str] | None = None) -> None:
-    """Load, describe and derive into `oxstore`. Shared by `build` (on disk) and `validate` (in memory)."""
+    """Load, describe and derive into `oxstore`. Shared by `build` (on disk) and `validate` (in memory).
+
+    The default graph is kept as the merge of all named graphs (an RDF merge, as SPARQL defines a dataset's
+    default graph) from the start: each file goes into both, and so does each derived triple. The rules and the
+    validation then read the default graph alone, where each triple is once, instead of the union of the named
+    graphs, where a triple repeats once per graph that states it; and no merge step is left for the end."""
     t0 = time.perf_counter()
     for k, item in enumerate(files, 1):
         if progress:
             progress(f"loading {item.shown}", k, len(files))
-        load_file(oxstore, item, settings.base)
-    write_meta(oxstore, files, settings.base, dt.datetime.now(dt.timezone.utc), settings_hash, hashes)
+        load_file(oxstore, item, settings.base, merge=True)
+    meta = write_meta(oxstore, files, settings.base, dt.datetime.now(dt.timezone.utc), settings_hash, hashes)
+    oxstore.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in meta)
     report.timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     rules = rules_mod.load_rules(ontology_dir() / "rules.ttl")
@@ -194,19 +210,13 @@ def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progre
     t = time.perf_counter()
     if progress:
         progress("validating", 0, 0)
-    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
     report.timings["validate"] = time.perf_counter() - t
-    oxstore.add(ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
-                        ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH)))
+    _add_summary(oxstore, report.validation.summary_line())
     if not report.validation.conforms:
         failure = ValidationFailed(report.validation.summary_line())
         failure.validation = report.validation
         raise failure
-    # The default graph holds the merge of all named graphs, each triple once (an RDF merge, as SPARQL
-    # defines a dataset's default graph); GRAPH ?g still tells which source states what.
-    if progress:
-        progress("merging the default graph", 0, 0)
-    oxstore.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     oxstore.flush()
     oxstore.optimize()
     # The network index: what `network`, `suggest` and `plot` read instead of querying the whole graph each time.
@@ -310,10 +320,7 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
         progress("validating", 0, 0)
     report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
     report.timings["validate"] = time.perf_counter() - t
-    summary = ox.Quad(ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"),
-                      ox.Literal(report.validation.summary_line()), ox.NamedNode(META_GRAPH))
-    oxstore.add(summary)
-    oxstore.add(ox.Quad(summary.subject, summary.predicate, summary.object, ox.DefaultGraph()))
+    _add_summary(oxstore, report.validation.summary_line())
     if not report.validation.conforms:
         failure = ValidationFailed(report.validation.summary_line())
         failure.validation = report.validation
@@ -324,6 +331,12 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
         progress("indexing the partnership network", 0, 0)
     network_mod.save_index(store_mod.EmbeddedStore(oxstore, build_dir), build_dir)
     report.timings["network_index"] = time.perf_counter() - t
+
+
+def _add_summary(oxstore: ox.Store, line: str) -> None:
+    """The validation's summary line in mgg:meta (and in the default graph, the merge)."""
+    summary = (ox.NamedNode(MGG + "meta#build"), ox.NamedNode(MG + "validationSummary"), ox.Literal(line))
+    oxstore.extend([ox.Quad(*summary, ox.NamedNode(META_GRAPH)), ox.Quad(*summary, ox.DefaultGraph())])
 
 
 def count_per_graph_of(oxstore: ox.Store, graphs: list[str]) -> dict[str, int]:
@@ -337,5 +350,5 @@ def check(settings: Settings, data_paths: list[Path] | None = None, progress: Pr
     report.files = input_files(data_paths or [settings.data])
     oxstore = ox.Store()
     assemble(oxstore, report.files, settings, report.build_date, report, progress)
-    report.validation = validate_mod.validate_store(oxstore, settings, report.files)
+    report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
     return report

@@ -148,8 +148,10 @@ def validate(obj: Context, data, fmt):
     if obj.endpoint:
         if data:
             raise MunigraphError("--data validates local files; with --endpoint the remote store's graphs are validated")
+        from . import incremental
         from . import validate as validate_mod
-        validation = validate_mod.validate_store(obj.snapshot().ox, obj.settings)
+        # the snapshot's default graph is the merge of its named graphs, as in a build: read that alone
+        validation = validate_mod.validate_store(incremental.MergedView(obj.snapshot().ox), obj.settings)
     else:
         validation = build_mod.check(obj.settings, list(data) or None).validation
     if fmt == "json":

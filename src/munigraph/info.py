@@ -75,6 +75,7 @@ def build_summary(report) -> dict:
         "files": [f.shown for f in report.files],
         "triples_per_graph": report.triples_per_graph,
         "derived": {r.rule: r.derived for r in report.rules.reports} if report.rules else {},
+        "derive_seconds": {r.rule: round(r.seconds, 3) for r in report.rules.reports} if report.rules else {},
         "validation": {
             "conforms": report.validation.conforms,
             "violations": len(report.validation.violations),
