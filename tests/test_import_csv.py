@@ -4,10 +4,8 @@ it writes (validated by a real build), and the 26,114-pair list of ../shared (He
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ HERE = FIXTURES / "import_csv"
 PAIRS = HERE / "pairs.csv"
 TWIN = SHARED / "datasets" / "twincities"
 RAW = TWIN / "twin_cities_raw.csv"
+MGG = "https://w3id.org/munigraph/graph/"
 ID = "https://w3id.org/munigraph/id/"
 
 
@@ -252,30 +251,6 @@ def _reference() -> dict[str, float]:
             "assortativity": number(r"assortativity about \+([\d.]+)")}
 
 
-def _quick_store(store_dir: Path, data: list[Path]) -> None:
-    """A store holding exactly the loaded files and their description in mgg:meta, without the derived graph and
-    without validation (a full build of 190,000 imported triples takes minutes: see test_full_build). Enough for
-    `network stats --status all`, which needs partnerships, partners, labels and countries only."""
-    import datetime as dt
-
-    import pyoxigraph as ox
-
-    from munigraph import build as build_mod
-    from munigraph import store as store_mod
-    from munigraph.vocab import DEFAULT_BASE
-    build_dir = store_mod.new_build_dir(store_dir)
-    oxstore = ox.Store(str(build_dir))
-    files = build_mod.input_files(data)
-    for item in files:
-        build_mod.load_file(oxstore, item)
-    build_mod.write_meta(oxstore, files, DEFAULT_BASE, dt.datetime.now(dt.timezone.utc))
-    oxstore.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    oxstore.flush()
-    del oxstore
-    gc.collect()
-    store_mod.swap_in(store_dir, build_dir)
-
-
 @pytest.fixture(scope="module")
 def twin_import(store_dir, tmp_path_factory):
     if not RAW.is_file():
@@ -313,10 +288,28 @@ def test_the_26k_pairs_import_within_two_minutes_and_report_their_matches(twin_i
     assert "26114 rows" in run.err
 
 
-def test_network_stats_on_the_26k_import_are_close_to_the_reference(twin_import, tmp_path):
-    out, summary, _, _ = twin_import
-    store = tmp_path / "store"
-    _quick_store(store, [ROOT / "data", out / "twin-cities.ttl"])
+@pytest.fixture(scope="module")
+def twin_build(twin_import, tmp_path_factory):
+    """A real build of data/ plus the import: loading, derivation (about 160,000 shared-partner links), validation."""
+    out, _, _, _ = twin_import
+    store = tmp_path_factory.mktemp("twin-store")
+    started = time.perf_counter()
+    run = run_cli("--store", str(store), "build", "--data", "data", "--data", str(out / "twin-cities.ttl"), "--format", "json")
+    assert run.code == 0, run.err[-3000:]
+    return store, json.loads(run.out), time.perf_counter() - started
+
+
+def test_the_26k_import_builds_and_validates(twin_build):
+    _, built, seconds = twin_build
+    print(f"\nbuild of data/ + the import: {seconds:.1f} s; {built['seconds']}")
+    assert built["validation"]["violations"] == 0
+    assert built["triples_per_graph"][MGG + "twin-cities"] > 150_000
+    # the shared-partner links of the whole network are derived (7 triples each)
+    assert built["derived"]["https://w3id.org/munigraph/ontology/rules#shared-partner"] > 1_000_000
+
+
+def test_network_stats_on_the_26k_import_are_close_to_the_reference(twin_build):
+    store, _, _ = twin_build
     run = run_cli("--store", str(store), "network", "stats", "--status", "all", "--format", "json")
     assert run.code == 0, run.err
     figures = json.loads(run.out)
@@ -333,6 +326,20 @@ def test_network_stats_on_the_26k_import_are_close_to_the_reference(twin_import,
     assert abs(figures["components"] - ref["components"]) < 0.05 * ref["components"]
     assert 0.92 * ref["largest"] < figures["largest_component"]["nodes"] < ref["largest"]
     assert figures["degree_assortativity"] == pytest.approx(ref["assortativity"], abs=0.04)
+    # active partnerships only (the default): the list states no status, so every partnership counts as active
+    active = json.loads(run_cli("--store", str(store), "network", "stats", "--format", "json", check=True).out)
+    assert 0.99 * figures["edges"] <= active["edges"] <= figures["edges"]
+
+
+def test_named_queries_on_the_26k_build(twin_build):
+    """The whole network answers the researchers' questions: Koszalin's partners now include the list's ones, and
+    Koszalin and Trakai still share Ivano-Frankivsk."""
+    store, _, _ = twin_build
+    shared = run_cli("--store", str(store), "query", "shared-partners", "--param", "a=Koszalin", "--param", "b=Troki", "--format", "csv")
+    assert shared.code == 0, shared.err
+    assert "https://w3id.org/munigraph/id/gov/ua/ivano-frankivsk" in shared.out
+    partners = run_cli("--store", str(store), "query", "partners", "--param", "municipality=Koszalin", "--format", "csv")
+    assert partners.code == 0 and len(partners.out.strip().splitlines()) - 1 >= 13
 
 
 def test_the_reference_figures_are_those_of_the_raw_name_country_graph():
@@ -349,20 +356,3 @@ def test_the_reference_figures_are_those_of_the_raw_name_country_graph():
     largest = max(nx.connected_components(graph), key=len)
     assert (graph.number_of_nodes(), graph.number_of_edges(), nx.number_connected_components(graph), len(largest)) == (17820, 26111, 1408, 14196)
     assert nx.degree_assortativity_coefficient(graph) == pytest.approx(0.375, abs=0.001)
-
-
-@pytest.mark.skipif(not os.environ.get("MUNIGRAPH_SLOW_TESTS"), reason="a full build of the 26k import takes ~7 minutes; set MUNIGRAPH_SLOW_TESTS=1")
-def test_full_build(twin_import, tmp_path):
-    """`munigraph build` of data/ plus the import validates with no violations, and `network stats` (active
-    partnerships, the default) gives the figures of the quick store."""
-    out, _, _, _ = twin_import
-    store = tmp_path / "store"
-    run = run_cli("--store", str(store), "build", "--data", "data", "--data", str(out / "twin-cities.ttl"), "--format", "json")
-    assert run.code == 0, run.err[-3000:]
-    built = json.loads(run.out)
-    print(f"\nbuild: {built['seconds']}")
-    assert built["validation"]["violations"] == 0
-    figures = json.loads(run_cli("--store", str(store), "network", "stats", "--format", "json", check=True).out)
-    ref = _reference()
-    assert 0.93 * ref["nodes"] < figures["nodes"] < ref["nodes"]
-    assert figures["degree_assortativity"] == pytest.approx(ref["assortativity"], abs=0.04)
