@@ -37,13 +37,6 @@ def test_governs_both_ways(store):
                       f"<{ID}gov/lt/trakai-district> mg:governs <{ID}place/lt/trakai> }}")
 
 
-def test_shared_partner_link_names_the_partner_between(store):
-    rows = store.select(f"""PREFIX mg: <{MG}>
-        SELECT ?via WHERE {{ ?l a mg:SharedPartnerLink ; mg:linkedGovernment <{ID}gov/pl/koszalin> ,
-            <{ID}gov/lt/trakai-district> ; mg:via ?via ; mg:derivedBy ?rule }}""").rows
-    assert {str(r[0]) for r in rows} == {ID + "gov/ua/ivano-frankivsk"}
-
-
 @pytest.mark.parametrize("partnership,status", [
     ("ru-serpukhov--ua-ivano-frankivsk", "status-terminated"),
     ("ru-tver--ua-ivano-frankivsk", "status-terminated"),        # undated change, no dated one
@@ -107,8 +100,8 @@ def test_fixpoint_on_a_small_graph():
     merge_into_default(store)
     result = run_rules(store, load_rules(project_root() / "ontology" / "rules.ttl"), dt.date(2020, 1, 1))
     assert result.total > 0
-    links = list(store.query(f"SELECT ?x ?y ?v WHERE {{ ?l a <{MG}SharedPartnerLink> ; <{MG}linkedGovernment> ?x , ?y ; <{MG}via> ?v FILTER(STR(?x) < STR(?y)) }}"))
-    assert [(s["x"], s["y"], s["v"]) for s in links] == [(a, c, b)]
+    links = list(store.query(f"SELECT ?x ?y ?v WHERE {{ ?x <{MG}twinnedWith> ?v . ?y <{MG}twinnedWith> ?v FILTER(STR(?x) < STR(?y)) }}"))
+    assert [(s["x"], s["y"], s["v"]) for s in links] == [(a, c, b)]  # a and c share b
     counts = {s["g"].value: int(s["n"].value) for s in store.query(f"SELECT ?g ?n WHERE {{ ?g <{MG}activePartnerCount> ?n }}")}
     assert counts == {a.value: 1, b.value: 2, c.value: 1}
     again = run_rules(store, load_rules(project_root() / "ontology" / "rules.ttl"), dt.date(2020, 1, 1))
@@ -156,34 +149,3 @@ def test_an_order_that_reads_its_own_output_runs_to_a_fixpoint():
     # a rule whose WHERE names what its own order produces (here in a NOT EXISTS) keeps the check
     assert reads_own_output([_rule("self", 8, "f", "CONSTRUCT { ?s mg:f 1 } WHERE { ?s mg:a ?o . FILTER NOT EXISTS { ?s mg:f ?any } }")])
 
-
-def _shared_partner_rule():
-    return next(r for r in load_rules(project_root() / "ontology" / "rules.ttl") if r.iri.endswith("#shared-partner"))
-
-
-def test_the_built_in_shared_partner_rule_derives_what_its_sparql_text_does(store):
-    """The build runs munigraph.rules.shared_partners for speed; the rule's SPARQL text is its definition."""
-    from munigraph.rules import shared_partners
-    rule = _shared_partner_rule()
-    assert rule.implementation == "munigraph.rules.shared_partners" and rule.construct
-    oxstore = store.ox
-    by_sparql = {str(t) for t in oxstore.query(rule.construct)}
-    by_python = {str(t) for t in shared_partners(oxstore)}
-    assert len(by_sparql) > 100 and by_python == by_sparql
-
-
-def test_the_built_in_shared_partner_rule_on_odd_names():
-    """IRIs outside /gov/ (STRAFTER gives ""), a hub, and a pair sharing two partners (one shortcut, two links)."""
-    from munigraph.rules import shared_partners
-    store = ox.Store()
-    tw = ox.NamedNode(MG + "twinnedWith")
-    names = [ID + "gov/xx/a", ID + "gov/xx/b", ID + "gov/xx/c", "urn:other:d", ID + "gov/xx/Ä"]
-    a, b, c, d, e = (ox.NamedNode(n) for n in names)
-    for x, y in ((a, b), (b, c), (a, d), (c, d), (e, b), (e, d)):
-        store.add(ox.Quad(x, tw, y, ox.DefaultGraph()))
-        store.add(ox.Quad(y, tw, x, ox.DefaultGraph()))
-    rule = _shared_partner_rule()
-    by_sparql = {str(t) for t in store.query(rule.construct)}
-    triples = list(shared_partners(store))
-    assert {str(t) for t in triples} == by_sparql
-    assert len(triples) > len(by_sparql)  # the a–c shortcut comes once per shared partner; the build keeps one

@@ -268,7 +268,10 @@ def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request
                             remote=obj.settings.remote if obj.endpoint else None)
     app = create_app(obj.settings, options)
     err.print(f"munigraph: serving {app.state.server.location} on http://{host}:{port}/ (SPARQL at /sparql)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    # httptools and uvloop (dependencies) parse HTTP and run the event loop in C, uvicorn's fastest choice; one
+    # access-log line per request costs as much as a lookup, so requests are logged from `info` down only.
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("info", "debug"),
+                http="auto", loop="auto")
 
 
 @cli.command("export")

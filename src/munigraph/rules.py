@@ -222,36 +222,7 @@ def search_keys(store: ox.Store, scope: set[str] | None = None):
             yield ox.Triple(sol["x"], key, ox.Literal(k))
 
 
-def shared_partners(store: ox.Store):
-    """The rule mgr:shared-partner, computed from the mg:twinnedWith pairs in Python: the same triples as its
-    SPARQL text (tests/test_rules.py compares them), several times faster, since the links grow with the square
-    of a partner's degree (about 160,000 links from the 24,000 partnerships of the whole known network)."""
-    twinned = ox.NamedNode(MG + "twinnedWith")
-    partners: dict[ox.NamedNode, set] = {}
-    for q in store.quads_for_pattern(None, twinned, None, ox.DefaultGraph()):
-        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
-            partners.setdefault(q.object, set()).add(q.subject)
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    link_class, linked, via_p = ox.NamedNode(MG + "SharedPartnerLink"), ox.NamedNode(MG + "linkedGovernment"), ox.NamedNode(MG + "via")
-    derived_by, shares = ox.NamedNode(MG + "derivedBy"), ox.NamedNode(MG + "sharesPartnerWith")
-    rule = ox.NamedNode("https://w3id.org/munigraph/ontology/rules#shared-partner")
-    for via in sorted(partners, key=lambda n: n.value):
-        via_key = via.value.partition("/gov/")[2]  # STRAFTER(STR(?v), "/gov/")
-        ordered = sorted(partners[via], key=lambda n: n.value)
-        for i, a in enumerate(ordered):
-            prefix = f"{a.value}/shared-partner/{via_key}/with/"
-            for b in ordered[i + 1:]:
-                link = ox.NamedNode(prefix + b.value.partition("/gov/")[2])
-                yield ox.Triple(link, rdf_type, link_class)
-                yield ox.Triple(link, linked, a)
-                yield ox.Triple(link, linked, b)
-                yield ox.Triple(link, via_p, via)
-                yield ox.Triple(link, derived_by, rule)
-                yield ox.Triple(a, shares, b)
-                yield ox.Triple(b, shares, a)
-
-
-_BUILTINS = {"munigraph.rules.search_keys": search_keys, "munigraph.rules.shared_partners": shared_partners}
+_BUILTINS = {"munigraph.rules.search_keys": search_keys}
 
 
 def scoped_builtin(name: str):

@@ -347,11 +347,7 @@ def describe(ctx: Context, iri: str) -> dict | None:
     incoming_rows = ctx.select(f"""SELECT DISTINCT ?s ?p WHERE {{
       ?s ?p {me} . FILTER(isIRI(?s))
       FILTER NOT EXISTS {{ {me} ?p ?s }}
-      FILTER NOT EXISTS {{ ?s a mg:SharedPartnerLink }}
     }} ORDER BY ?p ?s LIMIT 1000""").rows
-    # written so that the engine starts from the links to this entity, not from every SharedPartnerLink
-    shared = ctx.select(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-      ?s ?p {me} . FILTER EXISTS {{ ?s a mg:SharedPartnerLink }} }}""").rows
     ctx.load_labels([URIRef(iri)] + [n for key in statements for n in key] + [n for row in incoming_rows for n in row])
     table = ctx.sources()
 
@@ -381,7 +377,6 @@ def describe(ctx: Context, iri: str) -> dict | None:
         "by_prop": by_prop,
         "statements": statements,
         "incoming": sorted(incoming.values(), key=lambda i: i.prop.text.lower()),
-        "shared_links": int(shared[0][0]) if shared else 0,
         "sources": table,
     }
 
