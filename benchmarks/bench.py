@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,13 +47,25 @@ TARGETS_L = {  # the targets of the issue at size L on this machine
 
 # --- running things -------------------------------------------------------------------------
 
-def measured(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None) -> dict:
+class OverBudget(Exception):
+    """A measured command ran past its time budget and was stopped."""
+
+
+def measured(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, budget: float | None = None) -> dict:
     """Run a command; its wall time, peak resident memory (MB, the kernel's figure for that process from wait4)
-    and output. Raises on failure."""
+    and output. Raises on failure, and OverBudget when it runs past `budget` seconds (it is then stopped)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=errors, env={**os.environ, **(env or {})})
+        timer = None
+        if budget:
+            timer = threading.Timer(budget, proc.kill)
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer:
+            timer.cancel()
+            if time.perf_counter() - start >= budget:
+                raise OverBudget(f"{' '.join(cmd[2:4])} stopped after {budget:.0f} s")
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -99,6 +112,24 @@ class Service:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{' '.join(cmd)} did not answer")
+
+    def peak_mb(self) -> float:
+        """The peak resident memory of the server and its worker processes, summed (VmHWM from /proc)."""
+        def pids(pid: int) -> list[int]:
+            try:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                return [pid]
+            return [pid] + [p for child in children for p in pids(int(child))]
+        total = 0.0
+        for pid in pids(self.proc.pid):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return total
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -318,6 +349,7 @@ def servers(store_dir: Path, dump: Path, work: Path, params: dict, lookup_querie
         for clients in concurrency:
             out["munigraph"][clients] = {"pages": load(pages, clients, duration), "sparql": load(sparql_urls(mg.url + "/sparql"), clients, duration),
                                          "api": load(api, clients, duration)}
+        out["serve_peak_mb"] = mg.peak_mb()
     finally:
         mg.stop()
     # the Oxigraph server on the same data (loaded from the same dump): the engine's own speed
@@ -336,8 +368,12 @@ def servers(store_dir: Path, dump: Path, work: Path, params: dict, lookup_querie
     # rdflib-endpoint serving the same dump with rdflib's own store
     port = free_port()
     endpoint = shutil.which("rdflib-endpoint", path=str(Path(PY).parent)) or "rdflib-endpoint"
-    rdflib_server = Service([endpoint, "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)],
-                            f"http://127.0.0.1:{port}", "/?query=ASK%7B%7D", log=work / "rdflib-endpoint.log")
+    try:
+        rdflib_server = Service([endpoint, "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)],
+                                f"http://127.0.0.1:{port}", "/?query=ASK%7B%7D", log=work / "rdflib-endpoint.log")
+    except RuntimeError as exc:  # loading a large dump into rdflib's memory store can take longer than we wait
+        out["rdflib-endpoint"]["failed"] = str(exc)[-300:]
+        return out
     try:
         for clients in (8,):
             out["rdflib-endpoint"][clients] = {"sparql": load(sparql_urls(rdflib_server.url + "/"), clients, duration)}
@@ -346,10 +382,13 @@ def servers(store_dir: Path, dump: Path, work: Path, params: dict, lookup_querie
     return out
 
 
-def commands(store_dir: Path, work: Path, params: dict, repeat: int) -> dict:
+def commands(store_dir: Path, work: Path, params: dict, repeat: int, budget: float = 1800.0) -> dict:
     out = {}
-    exports = [measured(MG + ["--store", str(store_dir), "export", "--out", str(work / "export")]) for _ in range(repeat)]
-    out["export"] = {"seconds": median([r["seconds"] for r in exports]), "peak_mb": max(r["peak_mb"] for r in exports)}
+    try:
+        exports = [measured(MG + ["--store", str(store_dir), "export", "--out", str(work / "export")], budget=budget) for _ in range(repeat)]
+        out["export"] = {"seconds": median([r["seconds"] for r in exports]), "peak_mb": max(r["peak_mb"] for r in exports)}
+    except OverBudget:
+        out["export"] = {"seconds": float("nan"), "peak_mb": float("nan"), "stopped_after": budget}
     stats = [measured(MG + ["--store", str(store_dir), "network", "stats", "--status", "all", "--format", "json"]) for _ in range(repeat)]
     out["network stats"] = {"seconds": median([r["seconds"] for r in stats]), "peak_mb": max(r["peak_mb"] for r in stats)}
     who = [given["municipality"][0] for given in params.get("partners", [])][:max(repeat, 3)]
@@ -432,13 +471,19 @@ def report(results: dict, size: str) -> str:
     re8 = s["rdflib-endpoint"].get(8, {}).get("sparql", {})
     mg8 = s["munigraph"].get(8, {}).get("sparql", {})
     ox8 = s["oxigraph"].get(8, {}).get("sparql", {})
+    if s["rdflib-endpoint"].get("failed"):
+        lines += ["", f"rdflib-endpoint did not start on this data: {s['rdflib-endpoint']['failed']}"]
     lines += ["", f"rdflib-endpoint on the same data, 8 clients: {re8.get('rps', float('nan')):.0f} requests/s, "
               f"p95 {re8.get('p95_ms', float('nan')):.1f} ms; munigraph's throughput is {ratio(mg8.get('rps'), re8.get('rps'))} of it. "
               f"munigraph's /sparql p50 latency with 1 client is {ratio(s['munigraph'][1]['sparql']['p50_ms'], s['oxigraph'].get(1, {}).get('sparql', {}).get('p50_ms'))} "
               "the Oxigraph server's own.", "",
+              f"Peak memory of the server with its query workers during these runs: {s.get('serve_peak_mb', float('nan')):,.0f} MB.", "",
               "## Commands", "", "| command | seconds | peak MB |", "|---|---:|---:|"]
     for name, fig in c.items():
-        lines.append(f"| {name} | {fig['seconds']:.2f} | {fig['peak_mb']:,.0f} |")
+        if fig.get("stopped_after"):
+            lines.append(f"| {name} | > {fig['stopped_after']:.0f} (stopped) | – |")
+        else:
+            lines.append(f"| {name} | {fig['seconds']:.2f} | {fig['peak_mb']:,.0f} |")
     lines += ["", "## The plain stack (rdflib + pySHACL)", "",
               "What a researcher would write: parse the data files into an rdflib Dataset, validate it with pySHACL, and "
               "run the same named queries (the same bound texts) with rdflib's SPARQL over the built graph (dumped with its "
@@ -475,8 +520,23 @@ def targets(results: dict) -> list[str]:
     rows.append(("entity pages ≥ 200 requests/s with 8 clients", pages8 >= t["pages_rps_8"], f"{pages8:.0f}/s"))
     mine, theirs = s["munigraph"][1]["sparql"]["p50_ms"], s["oxigraph"][1]["sparql"]["p50_ms"]
     rows.append(("/sparql within 1.5x of the Oxigraph server", mine <= t["sparql_vs_oxigraph"] * theirs, f"{mine / theirs:.2f}x"))
-    peak = max(b["peak_mb"], *(fig["peak_mb"] for fig in results["commands"].values())) / 1024
-    rows.append(("peak memory ≤ 4 GB (build, export, commands)", peak <= t["peak_gb"], f"{peak:.2f} GB"))
+    peak = max(b["peak_mb"], s.get("serve_peak_mb", 0.0), *(fig["peak_mb"] for fig in results["commands"].values() if fig["peak_mb"] == fig["peak_mb"])) / 1024
+    rows.append(("peak memory ≤ 4 GB (build, serve with its workers, export, commands)", peak <= t["peak_gb"], f"{peak:.2f} GB"))
+    plain, q = results.get("plain", {}), results["queries"]
+    stopped = " (the plain stack was stopped: at least this)" if plain.get("stopped_after") else ""
+    if "parse" in plain and "validate" in plain:
+        build_ratio = (plain["parse"] + plain["validate"]) / b["total"]
+        rows.append(("build ≥ 8x faster than the plain rdflib stack", build_ratio >= t["build_ratio"], f"{build_ratio:.1f}x{stopped}"))
+    elif "parse" in plain:
+        build_ratio = plain["parse"] / b["total"]
+        rows.append(("build ≥ 8x faster than the plain rdflib stack", build_ratio >= t["build_ratio"],
+                     f"≥ {build_ratio:.1f}x (its parse alone against the whole build; its validation did not finish)"))
+    plain_q = plain.get("queries", {})
+    pairs = [(plain_q[name]["p50_ms"], fig["p50_ms"]) for name, fig in q.items() if name in plain_q and fig["p50_ms"] > 0]
+    if pairs:
+        query_ratio = median([slow / fast for slow, fast in pairs])
+        rows.append(("queries ≥ 20x faster than the plain rdflib stack (median of the per-query ratios)",
+                     query_ratio >= t["query_ratio"], f"{query_ratio:.1f}x"))
     return ["| target | met | measured |", "|---|---|---|", *(f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in rows)]
 
 
@@ -489,6 +549,7 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server measurement")
     parser.add_argument("--baseline-budget", type=float, default=600.0, help="seconds before the plain stack is stopped")
     parser.add_argument("--query-cap", type=float, default=60.0, help="seconds after which one rdflib query is stopped")
+    parser.add_argument("--command-budget", type=float, default=1800.0, help="seconds after which an export run is stopped")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--data", type=Path, help="benchmark this data folder instead of generating one (e.g. data/)")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
@@ -518,7 +579,7 @@ def main(argv=None) -> None:
         say("servers")
         results["servers"] = servers(store, dump, work, params, lookups(store, args.seed), args.duration, args.seed)
         say("export, network stats, suggest")
-        results["commands"] = commands(store, work, params, args.repeat)
+        results["commands"] = commands(store, work, params, args.repeat, args.command_budget)
         say("the plain rdflib stack")
         results["plain"] = plain_stack(data, dump, params, store, args.baseline_budget, args.query_cap)
         args.out.write_text(report(results, args.size), encoding="utf-8")

@@ -192,6 +192,8 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "
 
 def search_key(text: str) -> str:
     """A name folded for look-up: 'Iwano-Frankiwsk' -> 'iwano-frankiwsk', 'Trakų' -> 'traku', 'Q62868' -> 'q62868'."""
+    if text.isascii():  # most names and every QID: nothing to fold but case and spaces (a million labels at L)
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
@@ -214,8 +216,12 @@ def search_keys(store: ox.Store, scope: set[str] | None = None):
         if not scope:
             return
         query = query.replace("FILTER(isIRI(?x))", "VALUES ?x { " + " ".join(f"<{iri}>" for iri in sorted(scope)) + " }")
+    keys: dict[str, str] = {}  # the same name comes in several languages and for several entities
     for sol in store.query(query):  # the default graph: the build keeps it as the merge of the named graphs
-        k = search_key(sol["name"].value)
+        name = sol["name"].value
+        k = keys.get(name)
+        if k is None:
+            k = keys[name] = search_key(name)
         pair = (sol["x"].value, k)
         if k and pair not in seen:
             seen.add(pair)
