@@ -186,7 +186,7 @@ def generate(size: str, seed: int, data: Path) -> dict:
 def build(store: Path, data: Path, repeat: int) -> dict:
     runs = []
     for _ in range(repeat):
-        run = measured(MG + ["--store", str(store), "build", "--data", str(data), "--format", "json"])
+        run = measured(MG + ["--store", str(store), "build", "--full", "--data", str(data), "--format", "json"])
         report = json.loads(run["out"])
         runs.append({**report["seconds"], "wall": run["seconds"], "peak_mb": run["peak_mb"],
                      "triples": sum(report["triples_per_graph"].values()), "report": report})
