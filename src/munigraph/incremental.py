@@ -186,7 +186,7 @@ def run_scoped(store: ox.Store, rules: list, build_date: dt.date, scope: set[str
             new = 0
             fresh_set: set = set()
             for rule in group:
-                if rule.construct is None:  # a rule in Python only (a rule with both runs its SPARQL text, scoped)
+                if rule.construct is None:  # a rule in Python only
                     produced = scoped_builtin(rule.implementation)(store, scope)
                     batches = [produced]
                 else:

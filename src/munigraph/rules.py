@@ -29,7 +29,7 @@ class Rule:
     order: float
     produces: list[str]
     construct: str | None  # None for a rule implemented in Python only
-    implementation: str | None = None  # a built-in that the build runs instead (equal to the construct, if both)
+    implementation: str | None = None  # a built-in rule in Python (munigraph.rules._BUILTINS)
     scope_variables: list[str] = field(default_factory=list)  # for incremental builds (mg:scopeVariable)
 
 

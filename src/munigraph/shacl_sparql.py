@@ -173,7 +173,9 @@ def _range_conforms(v, bound: Literal, is_min: bool) -> bool:
         return False
     try:
         cmp = _compare_literal(v, bound)
-    except (TypeError, NotImplementedError, ArithmeticError):  # pySHACL 0.40 crashes on ArithmeticError (NaN)
+    except (TypeError, NotImplementedError, ArithmeticError):
+        # values that cannot be compared with the bound (NaN, other types) do not conform; pySHACL 0.40 stops with an
+        # ArithmeticError on NaN instead (tests/fixtures/shapes/pyshacl-crashes)
         return False
     return cmp >= 0 if is_min else cmp <= 0
 
