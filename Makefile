@@ -70,7 +70,7 @@ build: venv
 # rdflib-endpoint and the Oxigraph server in the same run; writes benchmarks/RESULTS.md (and RESULTS.json).
 BENCH_SIZE ?= M
 bench: test-venv
-	$(BIN)/python benchmarks/bench.py --size $(BENCH_SIZE) --out benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench.py --size $(BENCH_SIZE) --out benchmarks/RESULTS.md $(BENCH_ARGS)
 
 # The network commands on a synthetic network of 100,000 local governments and 150,000 partnerships.
 bench-network: venv
