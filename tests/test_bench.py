@@ -45,3 +45,10 @@ def test_bench_smoke_run_writes_every_figure(tmp_path):
     for target in ("load rate", "derived relations", "full validation", "incremental rebuild", "named query p95",
                    "entity pages", "/sparql within 1.5x", "peak memory", "queries ≥ 20x"):
         assert target in rows, target
+    # an earlier run's figures render again (here as size L: with the targets and what limits the missed ones)
+    again = tmp_path / "RESULTS-L.md"
+    bench.main(["--render", str(out.with_suffix(".json")), "--size", "L", "--out", str(again)])
+    rendered = again.read_text()
+    assert "## Targets at size L" in rendered and rendered.split("## Targets")[0].replace("size L", "size S").rstrip() == text.rstrip()
+    if bench.LIMITS.exists():
+        assert bench.LIMITS.read_text(encoding="utf-8").strip().splitlines()[0] in rendered
