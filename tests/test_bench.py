@@ -1,4 +1,4 @@
-"""The benchmark keeps working: a smoke run of `benchmarks/bench.py` on size S with two repetitions.
+"""The benchmark keeps working: a smoke run of `benchmarks/bench.py` on size S with one repetition.
 
 Timings are not asserted (machines are shared and noisy); the test checks that every section and figure the
 benchmark promises is in RESULTS.md, with numbers."""
@@ -17,7 +17,7 @@ from conftest import ROOT
 
 def test_bench_smoke_run_writes_every_figure(tmp_path):
     out = tmp_path / "RESULTS.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--size", "S", "--repeat", "2", "--queries", "2",
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--size", "S", "--repeat", "1", "--queries", "2",
                            "--duration", "1", "--baseline-budget", "60", "--query-cap", "10", "--out", str(out),
                            "--work", str(tmp_path / "work")], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -26,7 +26,9 @@ def test_bench_smoke_run_writes_every_figure(tmp_path):
         assert heading in text
     results = json.loads(out.with_suffix(".json").read_text())
     assert results["build"]["triples"] > 10_000 and results["build"]["violations"] == 0
-    assert results["build"]["runs"] == 2 and results["build"]["derive"] > 0  # each run a full build, not "up to date"
+    # one repetition, as the issue asks of the smoke run; that each repetition is a full build is
+    # test_build.py::test_build_full_redoes_every_phase_on_a_store_that_is_up_to_date
+    assert results["build"]["runs"] == 1 and results["build"]["derive"] > 0
     assert set(results["queries"]) == {p.stem for p in (ROOT / "queries").glob("*.rq")}
     for clients in ("1", "8", "32"):
         figures = results["servers"]["munigraph"][clients]
