@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import statistics
 import sys
@@ -35,6 +36,14 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def plain_shapes(text: str) -> str:
+    """The project's shapes as a researcher would run them on one merged rdflib Graph. Two shapes read the data
+    files' named graphs (`GRAPH ?g { ... }`, leaving out the derived graph); rdflib refuses GRAPH on a Graph, and the
+    merged data holds the files' triples only, so they read the merged graph instead: the same check."""
+    text = re.sub(r"GRAPH \?g \{ ([^{}]*) \}", r"\1", text)
+    return text.replace("?g != <https://w3id.org/munigraph/graph/derived>", "true")
 
 
 def emit(**figures) -> None:
@@ -80,7 +89,7 @@ def main() -> None:
             merged.add(triple)
     for path in spec["ontology"]:
         merged.parse(path, format="turtle")
-    shapes = Graph().parse(spec["shapes"], format="turtle")
+    shapes = Graph().parse(data=plain_shapes(Path(spec["shapes"]).read_text(encoding="utf-8")), format="turtle")
     t = time.perf_counter()
     pyshacl.validate(merged, shacl_graph=shapes, inference="none", advanced=True)
     emit(validate=time.perf_counter() - t)
