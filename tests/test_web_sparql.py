@@ -198,6 +198,21 @@ def test_timeout_stops_the_query_and_the_server_keeps_answering(store_dir):
         server.stop()
 
 
+def test_a_client_that_gives_up_leaves_the_next_answer_its_own(store_dir):
+    """One worker: a slow query whose client goes away, then a quick one, which waits for the worker and gets its
+    own answer (not the slow one's, which arrives on the same pipe)."""
+    server = LiveServer(store_dir, "--timeout", "3", "--workers", "1")
+    try:
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        with pytest.raises(httpx.TimeoutException):
+            httpx.get(server.url + "/sparql", params={"query": slow}, timeout=0.5)
+        quick = httpx.get(server.url + "/sparql", params={"query": "SELECT ?x WHERE { BIND(42 AS ?x) }"}, timeout=10,
+                          headers={"Accept": "application/sparql-results+json"})
+        assert quick.status_code == 200 and quick.json()["results"]["bindings"] == [{"x": {"type": "literal", "value": "42", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+    finally:
+        server.stop()
+
+
 def test_results_are_cut_at_the_row_limit_with_a_note(store_dir):
     server = LiveServer(store_dir, "--max-rows", "5")
     try:

@@ -9,8 +9,12 @@ writing, so every query sees every update.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
+import os
+import pickle
 import queue
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -158,6 +162,42 @@ class _Bounded:
 
 # --- in the server ------------------------------------------------------------------------------
 
+class _MessageReader:
+    """Reads one message of multiprocessing.Connection's framing (a 4-byte big-endian length, or -1 and an
+    8-byte length, then the pickle) from a pipe as the event loop reports it readable, never blocking."""
+
+    def __init__(self, fd: int, done: "asyncio.Future"):
+        self.fd, self.done = fd, done
+        self.buffer = bytearray()
+        self.size: int | None = None
+
+    def on_readable(self) -> None:
+        if self.done.done():
+            return
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.done.set_exception(exc)
+            return
+        if not chunk:
+            self.done.set_exception(EOFError())
+            return
+        self.buffer += chunk
+        if self.size is None and len(self.buffer) >= 4:
+            (size,) = struct.unpack("!i", self.buffer[:4])
+            if size >= 0:
+                self.size, del_ = size, 4
+            elif len(self.buffer) >= 12:
+                (self.size,), del_ = struct.unpack("!Q", self.buffer[4:12]), 12
+            else:
+                return
+            del self.buffer[:del_]
+        if self.size is not None and len(self.buffer) >= self.size:
+            self.done.set_result(pickle.loads(self.buffer[:self.size]))
+
+
 class _Worker:
     def __init__(self, ctx, location: str, writable: bool):
         self.conn, child = ctx.Pipe()
@@ -223,6 +263,41 @@ class Executor:
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
             raise QueryFailed("the query worker stopped unexpectedly; try again") from None
+        self._idle.put(worker)
+        if status == "failed":
+            raise QueryFailed(payload)
+        return payload
+
+    async def arun(self, op: dict, timeout: float | None = None) -> Reply:
+        """`run` for the event loop: the answer is awaited as the worker's pipe becoming readable and read as it
+        comes, with no thread in between (a thread hop each way was a sixth of a short lookup's time). When no
+        worker is idle, the wait for one happens in a thread, as in `run`."""
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            from starlette.concurrency import run_in_threadpool
+            return await run_in_threadpool(self.run, op, timeout)
+        limit = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        reader = _MessageReader(worker.conn.fileno(), loop.create_future())
+        try:
+            worker.conn.send(op)
+            loop.add_reader(reader.fd, reader.on_readable)
+            try:
+                status, payload = await asyncio.wait_for(reader.done, limit)
+            except asyncio.TimeoutError:
+                raise QueryTimeout(f"the query ran longer than the time limit of {limit:g} s and was stopped") from None
+            finally:
+                loop.remove_reader(reader.fd)
+        except QueryTimeout:
+            self._replace(worker)
+            raise
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise QueryFailed("the query worker stopped unexpectedly; try again") from None
+        except BaseException:  # cancelled (the client went away): its answer is still coming, so it is not reused
+            self._replace(worker)
+            raise
         self._idle.put(worker)
         if status == "failed":
             raise QueryFailed(payload)

@@ -128,7 +128,18 @@ def query_form(text: str) -> str:
 
 
 def endpoint_url(request: Request) -> str:
-    return str(request.url.replace(query="", fragment=""))
+    """The URL the request was sent to, without its query: the base IRI of the query (SPARQL 1.1 Protocol 2.1.4)."""
+    scope = request.scope
+    key = (scope.get("scheme"), request.headers.get("host"), scope.get("root_path", ""), scope.get("path"), scope.get("server"))
+    url = _ENDPOINT_URLS.get(key)
+    if url is None:  # building the URL object is a tenth of a short lookup's time in the server, so it is kept
+        url = str(request.url.replace(query="", fragment=""))
+        if len(_ENDPOINT_URLS) < 64:
+            _ENDPOINT_URLS[key] = url
+    return url
+
+
+_ENDPOINT_URLS: dict[tuple, str] = {}
 
 
 class SparqlEndpoint:
@@ -185,9 +196,10 @@ class SparqlEndpoint:
             media_type = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
         op = {"kind": "query", "text": text, "media_type": media_type, "max_rows": server.options.max_rows,
               "default_graphs": params.get("default-graph-uri", []), "named_graphs": params.get("named-graph-uri", []),
-              "base_iri": endpoint_url(request), "prefixes": OUTPUT_PREFIXES}
+              "base_iri": endpoint_url(request), "prefixes": OUTPUT_PREFIXES if form not in ("SELECT", "ASK") else None}
         try:
-            reply = await run_in_threadpool(server.executor.run, op)
+            arun = getattr(server.executor, "arun", None)  # the embedded store's executor; a remote one runs in a thread
+            reply = await arun(op) if arun else await run_in_threadpool(server.executor.run, op)
         except QueryTimeout as exc:
             return error(503, f"query stopped: {exc}", {"Retry-After": "5"})
         except QueryFailed as exc:
