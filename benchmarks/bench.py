@@ -285,13 +285,16 @@ def named_queries(store_dir: Path, params: dict, repeat: int) -> dict:
     return out
 
 
+VALIDATE_SHARE = 0.4  # of the baseline's budget, for pySHACL; the rest is the parse, the dump's parse and the queries
+
+
 def plain_stack(data: Path, dump: Path, params: dict, store_dir: Path, budget: float, query_cap: float = 60.0) -> dict:
     """The rdflib + pySHACL baseline in its own process (plain_stack.py), stopped after `budget` seconds."""
     spec = Path(tempfile.mkstemp(suffix=".json")[1])
     texts = _bound_texts(store_dir, params)
     spec.write_text(json.dumps({"data": str(data), "dump": str(dump), "queries": texts, "shapes": str(ROOT / "ontology" / "shapes.ttl"),
                                 "ontology": [str(ROOT / "ontology" / "munigraph.ttl"), str(ROOT / "ontology" / "vocabularies.ttl")],
-                                "query_cap": query_cap}))
+                                "query_cap": query_cap, "validate_cap": max(1.0, budget * VALIDATE_SHARE)}))
     proc = subprocess.Popen([PY, str(HERE / "plain_stack.py"), str(spec)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     results: dict = {}
     deadline = time.monotonic() + budget
@@ -505,18 +508,22 @@ def report(results: dict, size: str) -> str:
         else:
             lines.append(f"| {name} | {fig['seconds']:.2f} | {fig['peak_mb']:,.0f} |")
     lines += ["", "## The plain stack (rdflib + pySHACL)", "",
-              "What a researcher would write: parse the data files into an rdflib Dataset, validate it with pySHACL, and "
+              "What a researcher would write: parse the data files into an rdflib Dataset, validate it with pySHACL "
+              f"(stopped after {VALIDATE_SHARE:.0%} of the baseline's budget; then its time is a lower bound), and "
               "run the same named queries (the same bound texts) with rdflib's SPARQL over the built graph (dumped with its "
               "derived relations, so both answer the same question)." + (f" Stopped after {plain['stopped_after']:.0f} s: "
               "missing figures are at least that." if plain.get("stopped_after") else ""), "",
               "| | plain stack s | munigraph s | ratio |", "|---|---:|---:|---:|"]
     if "parse" in plain:
         lines.append(f"| parse/load | {plain['parse']:.2f} | {b['load']:.2f} | {ratio(plain['parse'], b['load'])} |")
-    if "validate" in plain:
-        lines.append(f"| validate | {plain['validate']:.2f} | {b['validate']:.2f} | {ratio(plain['validate'], b['validate'])} |")
-    if "parse" in plain and "validate" in plain:
-        lines.append(f"| build (parse + validate vs whole build) | {plain['parse'] + plain['validate']:.2f} | {b['total']:.2f} | "
-                     f"{ratio(plain['parse'] + plain['validate'], b['total'])} |")
+    plain_validate, validate_stopped = plain_validation(plain)
+    if plain_validate is not None:
+        at_least = "≥ " if validate_stopped else ""
+        lines.append(f"| validate | {'> ' if validate_stopped else ''}{plain_validate:.2f}{' (stopped)' if validate_stopped else ''} | "
+                     f"{b['validate']:.2f} | {at_least}{ratio(plain_validate, b['validate'])} |")
+    if "parse" in plain and plain_validate is not None:
+        lines.append(f"| build (parse + validate vs whole build) | {'> ' if validate_stopped else ''}{plain['parse'] + plain_validate:.2f} | "
+                     f"{b['total']:.2f} | {'≥ ' if validate_stopped else ''}{ratio(plain['parse'] + plain_validate, b['total'])} |")
     mq = [fig["p50_ms"] for name, fig in q.items() if name in plain_q]
     pq = [plain_q[name]["p50_ms"] for name in q if name in plain_q]
     if mq:
@@ -545,21 +552,35 @@ def targets(results: dict) -> list[str]:
     peak = max(b["peak_mb"], s.get("serve_peak_mb", 0.0), *(fig["peak_mb"] for fig in results["commands"].values() if fig["peak_mb"] == fig["peak_mb"])) / 1024
     rows.append(("peak memory ≤ 4 GB (build, serve with its workers, export, commands)", peak <= t["peak_gb"], f"{peak:.2f} GB"))
     plain, q = results.get("plain", {}), results["queries"]
-    stopped = " (the plain stack was stopped: at least this)" if plain.get("stopped_after") else ""
-    if "parse" in plain and "validate" in plain:
-        build_ratio = (plain["parse"] + plain["validate"]) / b["total"]
-        rows.append(("build ≥ 8x faster than the plain rdflib stack", build_ratio >= t["build_ratio"], f"{build_ratio:.1f}x{stopped}"))
+    plain_validate, validate_stopped = plain_validation(plain)
+    if "parse" in plain and plain_validate is not None:
+        build_ratio = (plain["parse"] + plain_validate) / b["total"]
+        if not validate_stopped:
+            rows.append(("build ≥ 8x faster than the plain rdflib stack", build_ratio >= t["build_ratio"], f"{build_ratio:.1f}x"))
+        else:  # a lower bound: it shows the target met, or nothing
+            rows.append(("build ≥ 8x faster than the plain rdflib stack", True if build_ratio >= t["build_ratio"] else None,
+                         f"≥ {build_ratio:.1f}x (pySHACL was stopped after {plain_validate:.0f} s)"))
     elif "parse" in plain:
         build_ratio = plain["parse"] / b["total"]
-        rows.append(("build ≥ 8x faster than the plain rdflib stack", build_ratio >= t["build_ratio"],
-                     f"≥ {build_ratio:.1f}x (its parse alone against the whole build; its validation did not finish)"))
+        rows.append(("build ≥ 8x faster than the plain rdflib stack", True if build_ratio >= t["build_ratio"] else None,
+                     f"≥ {build_ratio:.1f}x (its parse alone against the whole build; its validation did not start)"))
     plain_q = plain.get("queries", {})
     pairs = [(plain_q[name]["p50_ms"], fig["p50_ms"]) for name, fig in q.items() if name in plain_q and fig["p50_ms"] > 0]
     if pairs:
         query_ratio = median([slow / fast for slow, fast in pairs])
         rows.append(("queries ≥ 20x faster than the plain rdflib stack (median of the per-query ratios)",
                      query_ratio >= t["query_ratio"], f"{query_ratio:.1f}x"))
-    return ["| target | met | measured |", "|---|---|---|", *(f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in rows)]
+    shown = {True: "yes", False: "NO", None: "not shown"}  # None: a lower bound below the target
+    return ["| target | met | measured |", "|---|---|---|", *(f"| {name} | {shown[ok]} | {value} |" for name, ok, value in rows)]
+
+
+def plain_validation(plain: dict) -> tuple[float | None, bool]:
+    """pySHACL's seconds on the plain stack, and whether that is a lower bound (it was stopped at its cap)."""
+    if "validate" in plain:
+        return plain["validate"], False
+    if "validate_stopped_at" in plain:
+        return plain["validate_stopped_at"], True
+    return None, False
 
 
 def main(argv=None) -> None:

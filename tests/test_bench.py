@@ -18,7 +18,7 @@ from conftest import ROOT
 def test_bench_smoke_run_writes_every_figure(tmp_path):
     out = tmp_path / "RESULTS.md"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--size", "S", "--repeat", "1", "--queries", "2",
-                           "--duration", "1", "--baseline-budget", "25", "--query-cap", "3", "--out", str(out),
+                           "--duration", "1", "--baseline-budget", "30", "--query-cap", "3", "--out", str(out),
                            "--work", str(tmp_path / "work")], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()

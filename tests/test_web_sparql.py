@@ -264,3 +264,29 @@ def test_a_browser_gets_results_as_a_page(live):
     evil = {"query": 'SELECT ?x WHERE { BIND("<script>alert(1)</script>" AS ?x) }'}
     r = httpx.get(live.url + "/sparql", params=evil, headers={"Accept": browser})
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)" in r.text
+
+
+def test_a_worker_answers_whole_in_threads_after_the_event_loop_used_it(store_dir):
+    """The /sparql path awaits a worker's answer on the event loop, which makes its socket non-blocking; pages and
+    the API read answers in a thread with blocking reads. A large answer read that way after an awaited one must
+    come whole (it once failed as 'the query worker stopped unexpectedly')."""
+    import os
+
+    import uvloop
+
+    from munigraph.store import current_build
+    from munigraph.web.executor import Executor
+    executor = Executor(current_build(store_dir), workers=1)
+    executor.start()
+    try:
+        every = "SELECT ?g ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        op = {"kind": "query", "text": "ASK { ?s ?p ?o }", "media_type": "application/sparql-results+json", "max_rows": 1000}
+        for _ in range(3):
+            assert json.loads(uvloop.run(executor.arun(op)).body)["boolean"] is True
+            # a non-blocking socket fails a blocking read only when the reader outruns the worker: a race, so the
+            # socket's mode is checked as well as the answer
+            assert all(os.get_blocking(worker.conn.fileno()) for worker in executor._all)
+            rows = executor.run({"kind": "select", "text": every}).rows  # several MB through the same socket
+            assert len(rows.rows) > 10_000
+    finally:
+        executor.close()

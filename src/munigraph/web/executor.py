@@ -289,6 +289,8 @@ class Executor:
                 raise QueryTimeout(f"the query ran longer than the time limit of {limit:g} s and was stopped") from None
             finally:
                 loop.remove_reader(reader.fd)
+                # the event loop (uvloop) made the socket non-blocking; `run`, in a thread, reads it blocking
+                os.set_blocking(reader.fd, True)
         except QueryTimeout:
             self._replace(worker)
             raise
