@@ -166,6 +166,49 @@ def test_page_of_an_agreement(client):
     assert 'href="https://trakai.lt/"' in html
 
 
+def test_a_government_page_lists_its_latest_agreements_and_links_to_all(store_dir, store):
+    """With --agreements-per-page 1, Koszalin's page lists its latest agreement only, says how many there are and
+    links to the page with all of them; a value other than `all` is a 400 that names the parameter."""
+    dated = store.select_values(f"SELECT ?a ?date WHERE {{ ?a a <{MG}Agreement> ; <{MG}party> <{KOSZALIN}> . "
+                                f"OPTIONAL {{ ?a <{MG}date> ?date }} }}")
+    agreements = {a for a, _ in dated}
+    assert len(agreements) >= 2
+    latest = max(agreements, key=lambda a: (max((d or "") for x, d in dated if x == a), a))
+    server = LiveServer(store_dir, "--agreements-per-page", "1")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            cut = c.get("/page/gov/pl/koszalin").text
+            listed = set(re.findall(r'href="/page/(agreement/[^"]+)"', cut.split('id="agreements"')[1].split("</section>")[0]))
+            assert listed == {latest[len(ID):]}
+            assert f"The latest 1 of {len(agreements)} agreements" in cut
+            every = c.get("/page/gov/pl/koszalin?agreements=all")
+            assert every.status_code == 200 and "agreements-cut" not in every.text
+            section = every.text.split('id="agreements"')[1].split("</section>")[0]
+            assert set(re.findall(r'href="/page/(agreement/[^"]+)"', section)) == {a[len(ID):] for a in agreements}
+            assert c.get("/page/gov/pl/koszalin").headers["etag"] != every.headers["etag"]
+            bad = c.get("/page/gov/pl/koszalin?agreements=some")
+            assert bad.status_code == 400 and "agreements=&#39;some&#39;" in bad.text
+    finally:
+        server.stop()
+
+
+def test_a_page_lists_the_first_links_of_a_property_and_links_to_the_query_for_all(store):
+    """Trakai is a partner, a party, ... of many: past `incoming_shown` links through one property (25 on a served
+    page) the page lists that many, and a SPARQL query that lists them all (here run, to check it finds them)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from munigraph.vocab import DEFAULT_BASE
+    from munigraph.web import describe as d
+    facts = d.describe(d.Context(store, DEFAULT_BASE, ["en"]), str(TRAKAI), incoming_shown=2)
+    cut = [i for i in facts["incoming"] if i.all_query]
+    assert cut, [(i.prop.iri, len(i.subjects)) for i in facts["incoming"]]
+    for item in cut:
+        assert len(item.subjects) == 2 and item.total > 2
+        query = parse_qs(urlsplit(item.all_query).query)["query"][0]
+        found = [row[0] for row in store.select_values(query)]
+        assert len(found) == item.total and {t.iri for t in item.subjects} <= set(found)
+
+
 def test_page_of_a_plain_entity_has_the_generic_table(client):
     r = client.get("/page/person/edita-rudeliene")
     assert r.status_code == 200

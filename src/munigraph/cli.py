@@ -244,10 +244,13 @@ def query(obj: Context, name, params, file, fmt, no_labels):
 @click.option("--max-rows", default=100_000, show_default=True, type=int, help="Most result rows (or triples) returned; more are cut with a note.")
 @click.option("--max-request-bytes", default=1_000_000, show_default=True, type=int, help="Largest request body accepted (413 above).")
 @click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes (1 when updates are allowed).")
+@click.option("--agreements-per-page", default=50, show_default=True, type=click.IntRange(min=1),
+              help="A local government's page lists its latest agreements, this many, and links to all of them.")
 @click.option("--allow-service", "allowed_services", multiple=True, metavar="URL", help="A SPARQL endpoint that SERVICE may call. Repeatable.")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @click.pass_obj
-def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request_bytes, workers, allowed_services, log_level):
+def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request_bytes, workers, agreements_per_page,
+          allowed_services, log_level):
     """Serve the store over HTTP: SPARQL 1.1 endpoint at /sparql, entity pages under /id/, named queries under /api/.
 
     Read-only unless started with --allow-update (and then updates need MUNIGRAPH_UPDATE_TOKEN).
@@ -264,7 +267,8 @@ def serve(obj: Context, host, port, allow_update, timeout, max_rows, max_request
     if allow_update and not token:
         raise MunigraphError("--allow-update needs a token in the environment variable MUNIGRAPH_UPDATE_TOKEN")
     options = ServerOptions(allow_update=allow_update, update_token=token, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, workers=workers, allowed_services=list(allowed_services),
+                            max_request_bytes=max_request_bytes, workers=workers, agreements_per_page=agreements_per_page,
+                            allowed_services=list(allowed_services),
                             remote=obj.settings.remote if obj.endpoint else None)
     app = create_app(obj.settings, options)
     err.print(f"munigraph: serving {app.state.server.location} on http://{host}:{port}/ (SPARQL at /sparql)")

@@ -45,6 +45,7 @@ class ServerOptions:
     max_rows: int = 100_000
     max_request_bytes: int = 1_000_000
     workers: int = 2
+    agreements_per_page: int = 50  # a government's page lists its latest agreements, and links to all of them
     allowed_services: list[str] = field(default_factory=list)
     public_url: str | None = None
     remote: object = None  # a remote.RemoteConfig: serve that remote store instead of the embedded one

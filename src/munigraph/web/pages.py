@@ -149,10 +149,15 @@ def routes(server) -> list[Route]:
         if iri is None:
             return not_found(request, None, vary)
         langs = languages(request)
-        tag = server.etag("page", path, *langs)
+        shown = request.query_params.get("agreements")
+        if shown not in (None, "all"):
+            return html_error(request, 400, "Bad request", f"agreements={shown!r}: the only value is 'all' (every agreement, "
+                              f"not the latest {server.options.agreements_per_page})", iri, vary)
+        limit = None if shown == "all" else server.options.agreements_per_page
+        tag = server.etag("page", path, str(limit), *langs)
         if not_modified(request, tag):
             return Response(status_code=304, headers={"ETag": tag, "Vary": vary})
-        body = await run_in_threadpool(render_view, server, langs, "entity", iri=iri, path=path)
+        body = await run_in_threadpool(render_view, server, langs, "entity", iri=iri, path=path, agreement_limit=limit)
         if body is None:
             return not_found(request, iri, vary)
         return HTMLResponse(body, headers={"Vary": vary, **({"ETag": tag} if tag else {})})

@@ -161,15 +161,18 @@ def ontology_data(construct: Construct, media_type: str) -> bytes:
 
 # --- what each page shows (the context its template is rendered with) ----------------------------------------
 
-def build_page(ctx: d.Context, iri: str, path: str, construct: Construct) -> dict | None:
-    """Everything the entity page shows, or None when nothing has the IRI as subject."""
-    facts = d.describe(ctx, iri)
+def build_page(ctx: d.Context, iri: str, path: str, construct: Construct, agreement_limit: int | None = None,
+               incoming_shown: int | None = None) -> dict | None:
+    """Everything the entity page shows, or None when nothing has the IRI as subject. A served page lists a
+    government's latest `agreement_limit` agreements and links to the page with all of them, and the first
+    `incoming_shown` links through each property with a SPARQL query for all; None (the static site) lists all."""
+    facts = d.describe(ctx, iri, incoming_shown)
     if facts is None:
         return None
     types = set(facts["types"])
     view = {"e": facts, "gov": None, "partnership": None, "act": None}
     if types & d.GOVERNMENT_TYPES:
-        view["gov"] = d.government(ctx, iri)
+        view["gov"] = d.government(ctx, iri, agreement_limit)
     if MG + "Partnership" in types:
         view["partnership"] = d.partnership(ctx, iri, facts)
     if MG + "Agreement" in types or types & d.EVENT_TYPES:
@@ -178,6 +181,7 @@ def build_page(ctx: d.Context, iri: str, path: str, construct: Construct) -> dic
     view["jsonld"] = json.loads(body.decode("utf-8"))  # rendered with |tojson, which escapes <, > and &
     quoted = quote_path(path)
     view["formats"] = format_links(f"/data/{quoted}")
+    view["all_agreements"] = f"/page/{quoted}?agreements=all"
     view["sources_query"] = "/api/queries/sources?" + urlencode({"entity": iri})
     return view
 

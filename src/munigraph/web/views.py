@@ -96,7 +96,7 @@ class Views:
         ctx = d.Context(self.store, op["base"], op["languages"], shared=self.shared)
         view = op["view"]
         if view == "entity":
-            page = render.build_page(ctx, op["iri"], op["path"], self.construct)
+            page = render.build_page(ctx, op["iri"], op["path"], self.construct, op.get("agreement_limit"), d.INCOMING_SHOWN)
             return None if page is None else self.html("entity.html", render.entity_context(ctx, page))
         if view == "class":
             context = render.class_context(ctx, op["name"])
