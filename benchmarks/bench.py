@@ -38,7 +38,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LIMITS = HERE / "LIMITS-L.md"  # what limits the targets missed at size L, from profiles (added to RESULTS.md at L)
-MGG = "https://w3id.org/munigraph/graph/"
 PY = sys.executable
 MG = [PY, "-m", "munigraph"]
 TARGETS_L = {  # the targets of the issue at size L on this machine
@@ -187,6 +186,7 @@ def generate(size: str, seed: int, data: Path) -> dict:
 
 
 def build(store: Path, data: Path, repeat: int) -> dict:
+    from munigraph.vocab import DERIVED_GRAPH, META_GRAPH
     runs = []
     for _ in range(repeat):
         run = measured(MG + ["--store", str(store), "build", "--full", "--data", str(data), "--format", "json"])
@@ -195,7 +195,7 @@ def build(store: Path, data: Path, repeat: int) -> dict:
         runs.append({**report["seconds"], "wall": run["seconds"], "peak_mb": run["peak_mb"],
                      "triples": sum(per_graph.values()), "report": report,
                      # what the load phase loads: the data files' graphs, not the derived relations or the metadata
-                     "loaded": sum(n for g, n in per_graph.items() if g not in (MGG + "derived", MGG + "meta"))})
+                     "loaded": sum(n for g, n in per_graph.items() if g not in (DERIVED_GRAPH, META_GRAPH))})
     out = {phase: median([r[phase] for r in runs]) for phase in ("load", "derive", "validate", "total", "wall")
            if all(phase in r for r in runs)}
     out["network_index"] = median([r.get("network_index", 0.0) for r in runs])
@@ -292,11 +292,12 @@ def plain_stack(data: Path, dump: Path, params: dict, store_dir: Path, budget: f
     """The rdflib + pySHACL baseline in its own process (plain_stack.py), stopped after `budget` seconds."""
     spec = Path(tempfile.mkstemp(suffix=".json")[1])
     texts = _bound_texts(store_dir, params)
+    validate_cap = max(1.0, budget * VALIDATE_SHARE)
     spec.write_text(json.dumps({"data": str(data), "dump": str(dump), "queries": texts, "shapes": str(ROOT / "ontology" / "shapes.ttl"),
                                 "ontology": [str(ROOT / "ontology" / "munigraph.ttl"), str(ROOT / "ontology" / "vocabularies.ttl")],
-                                "query_cap": query_cap, "validate_cap": max(1.0, budget * VALIDATE_SHARE)}))
+                                "query_cap": query_cap, "validate_cap": validate_cap}))
     proc = subprocess.Popen([PY, str(HERE / "plain_stack.py"), str(spec)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    results: dict = {}
+    results: dict = {"validate_cap": validate_cap}
     deadline = time.monotonic() + budget
     try:
         for line in proc.stdout:  # one JSON object per finished phase, so a stopped run keeps what it measured
@@ -508,8 +509,9 @@ def report(results: dict, size: str) -> str:
         else:
             lines.append(f"| {name} | {fig['seconds']:.2f} | {fig['peak_mb']:,.0f} |")
     lines += ["", "## The plain stack (rdflib + pySHACL)", "",
-              "What a researcher would write: parse the data files into an rdflib Dataset, validate it with pySHACL "
-              f"(stopped after {VALIDATE_SHARE:.0%} of the baseline's budget; then its time is a lower bound), and "
+              "What a researcher would write: parse the data files into an rdflib Dataset, validate it with pySHACL"
+              + (f" (first, stopped after {plain['validate_cap']:.0f} s; then its time is a lower bound), " if plain.get("validate_cap") else ", ")
+              + "and "
               "run the same named queries (the same bound texts) with rdflib's SPARQL over the built graph (dumped with its "
               "derived relations, so both answer the same question)." + (f" Stopped after {plain['stopped_after']:.0f} s: "
               "missing figures are at least that." if plain.get("stopped_after") else ""), "",
@@ -583,9 +585,28 @@ def plain_validation(plain: dict) -> tuple[float | None, bool]:
     return None, False
 
 
+def load_results(path: Path) -> dict:
+    """An earlier run's RESULTS.json, with the client counts (strings in JSON) as numbers again; a file that is
+    missing or is not such a run stops the script with one line that names it."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        for section in results["servers"].values():
+            if isinstance(section, dict):
+                for key in [k for k in section if k.isdigit()]:
+                    section[int(key)] = section.pop(key)
+    except OSError as exc:
+        raise SystemExit(f"bench.py: {path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"bench.py: {path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    except (KeyError, AttributeError, TypeError):
+        raise SystemExit(f"bench.py: {path}: not the RESULTS.json of a benchmark run (no \"servers\" section)") from None
+    return results
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", default=os.environ.get("BENCH_SIZE", "M"), choices=["S", "M", "L"])
+    parser.add_argument("--size", choices=["S", "M", "L"],
+                        help="S, M or L (default: $BENCH_SIZE, else M; with --render, the size of that run)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--queries", type=int, default=10, help="parameter sets per named query")
@@ -602,14 +623,10 @@ def main(argv=None) -> None:
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
     args = parser.parse_args(argv)
     if args.render:
-        results = json.loads(args.render.read_text(encoding="utf-8"))
-        for section in results["servers"].values():  # JSON made the client counts strings
-            if isinstance(section, dict):
-                for key in [k for k in section if k.isdigit()]:
-                    section[int(key)] = section.pop(key)
-        given = any(a == "--size" or a.startswith("--size=") for a in (sys.argv[1:] if argv is None else argv))
-        args.out.write_text(report(results, args.size if given else results.get("size", args.size)), encoding="utf-8")
+        results = load_results(args.render)
+        args.out.write_text(report(results, args.size or results.get("size") or "M"), encoding="utf-8")
         return
+    args.size = args.size or os.environ.get("BENCH_SIZE") or "M"
     work = args.work or Path(tempfile.mkdtemp(prefix="munigraph-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     say = lambda message: print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

@@ -41,9 +41,7 @@ def test_bench_smoke_run_writes_every_figure(tmp_path):
     # the section with the targets is written for L only; it must hold every target of the issue on these figures too
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench
-    for section in ("munigraph", "oxigraph", "rdflib-endpoint"):
-        results["servers"][section] = {int(k) if k.isdigit() else k: v for k, v in results["servers"][section].items()}
-    rows = "\n".join(bench.targets(results))
+    rows = "\n".join(bench.targets(bench.load_results(out.with_suffix(".json"))))
     for target in ("load rate", "derived relations", "full validation", "incremental rebuild", "named query p95",
                    "entity pages", "/sparql within 1.5x", "peak memory", "queries ≥ 20x"):
         assert target in rows, target
@@ -54,3 +52,16 @@ def test_bench_smoke_run_writes_every_figure(tmp_path):
     assert "## Targets at size L" in rendered and rendered.split("## Targets")[0].replace("size L", "size S").rstrip() == text.rstrip()
     if bench.LIMITS.exists():
         assert bench.LIMITS.read_text(encoding="utf-8").strip().splitlines()[0] in rendered
+
+
+@pytest.mark.parametrize("content", [None, "{ not json", '{"build": {}}'])
+def test_render_of_a_missing_or_broken_results_file_is_one_line(tmp_path, content):
+    given = tmp_path / "RESULTS.json"
+    if content is not None:
+        given.write_text(content)
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--render", str(given), "--out", str(tmp_path / "R.md")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and not (tmp_path / "R.md").exists()
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bench.py: {given}"), proc.stderr
+    assert {None: "cannot read", "{ not json": ":1:3: not JSON", '{"build": {}}': "not the RESULTS.json"}[content] in lines[0]

@@ -5,10 +5,13 @@ The previous build is copied (an Oxigraph checkpoint: hard links, instant), then
 2. the *scope* is computed: the entities named in the old or new version of those graphs, the partnerships they
    take part in (with their status changes) and the local governments of those partnerships, on the store as it
    was and as it is now. Every rule reads a bounded neighbourhood (see ontology/rules.ttl), so a derived triple can
-   only change if its subject or object is in the scope, or it describes a derived node (a shared-partner link,
-   an implied status change) that points into the scope;
+   only change if its subject or object is in the scope, or it describes a derived node (an implied status
+   change) that points into the scope;
 3. those derived triples are deleted and the rules are run again restricted to the scope (each rule once per
-   variable of its pattern, with VALUES binding that variable to the scope), order by order;
+   variable of its pattern, with VALUES binding that variable to SCOPE_CHUNK scope values at a time: Oxigraph
+   joins one VALUES block of thousands with the whole store), order by order. A rule with a UNION or a
+   sub-SELECT is run once with the whole scope: its VALUES stays outside the parts that read the store, so it
+   reads the whole store whatever is bound (see reads_whole_store);
 4. the default graph (the merge of all named graphs) is patched: what left a graph and is in no graph any more
    goes, what came in is added;
 5. the whole store is validated again (validation restricted to the scope is not written yet: at size M it
