@@ -195,7 +195,10 @@ class _MessageReader:
                 return
             del self.buffer[:del_]
         if self.size is not None and len(self.buffer) >= self.size:
-            self.done.set_result(pickle.loads(self.buffer[:self.size]))
+            try:
+                self.done.set_result(pickle.loads(self.buffer[:self.size]))
+            except Exception as exc:  # an answer that does not unpickle: the worker is replaced, the client told
+                self.done.set_exception(EOFError(f"unreadable answer: {exc}"))
 
 
 class _Worker:
