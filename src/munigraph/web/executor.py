@@ -260,16 +260,9 @@ class Executor:
             if not worker.conn.poll(remaining):
                 raise QueryTimeout(f"the query ran longer than the time limit of {limit:g} s and was stopped")
             status, payload = worker.conn.recv()
-        except QueryTimeout:
-            self._replace(worker)
-            raise
-        except (EOFError, OSError, BrokenPipeError):
-            self._replace(worker)
-            raise QueryFailed("the query worker stopped unexpectedly; try again") from None
-        self._idle.put(worker)
-        if status == "failed":
-            raise QueryFailed(payload)
-        return payload
+        except (QueryTimeout, EOFError, OSError) as exc:
+            raise self._lost(worker, exc) from None
+        return self._answered(worker, status, payload)
 
     async def arun(self, op: dict, timeout: float | None = None) -> Reply:
         """`run` for the event loop: the answer is awaited as the worker's pipe becoming readable and read as it
@@ -294,19 +287,24 @@ class Executor:
                 loop.remove_reader(reader.fd)
                 # the event loop (uvloop) made the socket non-blocking; `run`, in a thread, reads it blocking
                 os.set_blocking(reader.fd, True)
-        except QueryTimeout:
-            self._replace(worker)
-            raise
-        except (EOFError, OSError, BrokenPipeError):
-            self._replace(worker)
-            raise QueryFailed("the query worker stopped unexpectedly; try again") from None
-        except BaseException:  # cancelled (the client went away): its answer is still coming, so it is not reused
-            self._replace(worker)
-            raise
+        except BaseException as exc:  # also cancelled (the client went away): its answer is still coming
+            raise self._lost(worker, exc) from None
+        return self._answered(worker, status, payload)
+
+    def _answered(self, worker: _Worker, status: str, payload) -> Reply:
+        """The worker answered: it is free again, and its answer is the reply or the engine's refusal."""
         self._idle.put(worker)
         if status == "failed":
             raise QueryFailed(payload)
         return payload
+
+    def _lost(self, worker: _Worker, exc: BaseException) -> BaseException:
+        """The worker cannot be used again (stopped, past the time limit, or an answer still on its way): it is
+        replaced; what to raise is returned (a worker that died is the client's QueryFailed)."""
+        self._replace(worker)
+        if isinstance(exc, (EOFError, OSError)):
+            return QueryFailed("the query worker stopped unexpectedly; try again")
+        return exc
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
