@@ -183,3 +183,71 @@ def test_anything_else_changed_means_a_full_build(generated, tmp_path):
     settings = Settings(store=store)
     report = build_mod.build(settings, [root / "data"], build_date=dt.date.fromisoformat(first["build_date"]) + dt.timedelta(days=1))
     assert report.incremental is None
+
+
+# --- validating what a change can affect ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def curated(tmp_path_factory):
+    """The repository's data/ (copied) and its full build: its findings include the ordinal warning."""
+    root = tmp_path_factory.mktemp("incremental-curated")
+    shutil.copytree(ROOT / "data", root / "data")
+    first = build(root / "store", root / "data")
+    assert first["incremental"] is None and first["validation"]["warnings"] >= 1
+    return root
+
+
+def edited_copy(curated: Path, tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, Path]:
+    """A copy of the curated data and of its store, with one file edited (exactly one occurrence of `old`)."""
+    data, store = tmp_path / "data", tmp_path / "store"
+    shutil.copytree(curated / "data", data)
+    shutil.copytree(curated / "store", store, symlinks=True)
+    path = data / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (file, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return data, store
+
+
+def build_run(store: Path, data: Path, *extra: str):
+    return run_cli("--store", str(store), "build", "--data", str(data), "--format", "json", *extra)
+
+
+def test_a_changed_tenure_revalidates_the_acts_of_its_holder_in_other_files(curated, tmp_path):
+    """The President of Koszalin's tenure, as gk24-2024.ttl records it, made to end in 2018: the agreement he signed
+    on 2 December 2019 (in another file, which did not change) now violates HeldPostShape. The act points at
+    neither the tenure nor its file; HeldPostShape's mg:revalidationReach (a tenure's holder's acts) finds it."""
+    data, store = edited_copy(curated, tmp_path, "gk24-2024.ttl", 'mg:endDate "2024"^^xsd:gYear', 'mg:endDate "2018"^^xsd:gYear')
+    current = (store / "current").resolve()
+    increment = build_run(store, data)
+    full = build_run(tmp_path / "full", data)
+    assert increment.code == full.code == 1, (increment.err, full.err)
+    violations = lambda err: sorted(line.strip() for line in err.splitlines() if line.startswith("  - "))  # noqa: E731
+    assert violations(increment.err) == violations(full.err)
+    assert any("piotr-jedlinski" in line and "no tenure of that post covering that date" in line for line in violations(increment.err)), increment.err
+    assert (store / "current").resolve() == current  # the failed build is not swapped in
+
+
+def test_a_changed_partnership_revalidates_the_ordinal_statements_about_its_partners(curated, tmp_path):
+    """Fuzhou–Koszalin made to start in 2021 (cs-wikipedia-koszalin.ttl): the ordinal statement of the Trakai
+    agreement (koszalin-2019-12-02-troki.ttl) now counts one earlier partnership less. The incremental build's
+    findings are the full build's, message included; without the previous findings it validates everything."""
+    data, store = edited_copy(curated, tmp_path, "cs-wikipedia-koszalin.ttl",
+                              'mg:partner govcn:fuzhou , govpl:koszalin ;\n    mg:startDate "2007"^^xsd:gYear',
+                              'mg:partner govcn:fuzhou , govpl:koszalin ;\n    mg:startDate "2021"^^xsd:gYear')
+    before = json.loads(build_run(store, curated / "data").out)  # up to date: the previous build's report
+    first = build(tmp_path / "first", curated / "data")
+    increment = build(store, data)
+    full = build(tmp_path / "full", data)
+    assert increment["incremental"]["changed"] and 0 < increment["incremental"]["revalidated"] < 1000
+    assert increment["validation"] == full["validation"]
+    ordinal = lambda report: [r["message"] for r in report["validation"]["results"] if r["shape"].endswith("#OrdinalShape")]  # noqa: E731
+    assert ordinal(increment) != ordinal(first) and len(ordinal(increment)) == 1, (ordinal(first), ordinal(increment))
+    assert before["incremental"]["up_to_date"]
+
+    from munigraph.validate import findings_path
+    store_again = tmp_path / "again"
+    shutil.copytree(curated / "store", store_again, symlinks=True)
+    findings_path((store_again / "current").resolve()).unlink()
+    whole = build(store_again, data)
+    assert whole["incremental"]["revalidated"] == "all" and whole["validation"] == full["validation"]

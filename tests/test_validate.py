@@ -385,3 +385,64 @@ def test_every_constraint_of_the_shapes_file_is_compiled():
                       SH.maxInclusive, SH.nodeKind, SH["in"]):
                 expected += len(list(SHAPES.objects(prop, p)))
     assert len(checks) == expected
+
+
+# --- validation restricted to some focus nodes (what an incremental build re-validates) ------------------------------
+
+def test_bind_this_puts_values_where_this_is_projected():
+    from munigraph.shacl_sparql import bind_this
+
+    values = "VALUES ?this { <urn:a> }"
+    top = bind_this("SELECT ?this ?x WHERE { ?this <urn:p> ?x }", values)
+    assert top == "SELECT ?this ?x WHERE { VALUES ?this { <urn:a> }  ?this <urn:p> ?x }"
+    nested = bind_this("SELECT ?this WHERE { { SELECT DISTINCT ?this WHERE { ?this ?p ?o } } "
+                       "{ SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } } }", values)
+    assert nested.count(values) == 2  # the outer SELECT and the sub-select of ?this; not the count of everything
+    assert "{ SELECT (COUNT(*) AS ?n) WHERE { ?s" in nested
+    # no SELECT projects ?this: the query is joined with the values whole
+    assert bind_this("SELECT ?x WHERE { ?x ?p ?o }", values) == values + " { SELECT ?x WHERE { ?x ?p ?o } }"
+
+
+def _finding_key(f) -> str:
+    return json.dumps(f.as_dict(), sort_keys=True)
+
+
+@pytest.mark.parametrize("data", cross_check_inputs(), ids=lambda p: p.name)
+def test_validation_of_some_focus_nodes_gives_their_results_of_the_whole(data):
+    """Each fixture's findings, validated again for half of their focus nodes (plus nodes without findings): the
+    same findings for those nodes, and none for the others."""
+    from munigraph import validate
+
+    oxstore, settings = assembled_store(data)
+    whole = validate.validate_store(oxstore, settings).findings
+    focus_nodes = sorted({f.focus for f in whole if f.focus.startswith("http")})
+    chosen = set(focus_nodes[::2]) | {ID + "gov/pl/koszalin", ID + "partnership/none-such"}
+    part = validate.validate_store(oxstore, settings, focus=sorted(chosen)).findings
+    assert sorted(map(_finding_key, part)) == sorted(_finding_key(f) for f in whole if f.focus in chosen)
+    if data.name == "semantics":
+        assert len(part) >= 15
+
+
+def test_revalidation_keeps_the_other_findings_and_replaces_those_of_the_focus():
+    from munigraph import validate
+
+    oxstore, settings = assembled_store(SHAPE_FIXTURES / "semantics")
+    whole = validate.validate_store(oxstore, settings)
+    focus = {whole.findings[0].focus}
+    stale = [validate.Finding(**{**f.as_dict(), "message": "stale"}) if f.focus in focus else f for f in whole.findings]
+    again = validate.revalidate(oxstore, settings, stale, focus)
+    assert list(map(_finding_key, again.findings)) == list(map(_finding_key, whole.findings))
+    assert again.summary_line() == whole.summary_line()
+
+
+def test_saved_findings_read_back_and_a_broken_file_means_none(tmp_path):
+    from munigraph import validate
+
+    oxstore, settings = assembled_store(fixture_path("AgreementShape"))
+    report = validate.validate_store(oxstore, settings)
+    path = validate.findings_path(tmp_path / "builds" / "20260101T000000")
+    validate.save_findings(report, path)
+    assert path.parent.name == "index" and list(map(_finding_key, validate.load_findings(path))) == list(map(_finding_key, report.findings))
+    path.write_text("[{\"severity\": ", encoding="utf-8")
+    assert validate.load_findings(path) is None  # then the incremental build validates the whole store
+    assert validate.load_findings(tmp_path / "missing.json") is None

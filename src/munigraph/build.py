@@ -228,6 +228,7 @@ def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progre
         failure = ValidationFailed(report.validation.summary_line())
         failure.validation = report.validation
         raise failure
+    validate_mod.save_findings(report.validation, validate_mod.findings_path(build_dir))
     oxstore.flush()
     oxstore.optimize()
     # The network index: what `network`, `suggest` and `plot` read instead of querying the whole graph each time.
@@ -269,6 +270,7 @@ def build(settings: Settings, data_paths: list[Path] | None = None, progress: Pr
         gc.collect()
         store_mod.discard(build_dir)
         network_mod.drop_index(build_dir)
+        validate_mod.findings_path(build_dir).unlink(missing_ok=True)
         raise
     gc.collect()  # the database is closed once its Store object is gone; other processes may now open it
     store_mod.swap_in(store_dir, build_dir)
@@ -328,14 +330,25 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
 
     t = time.perf_counter()
     if progress:
-        progress("validating", 0, 0)
-    report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
+        progress("validating (what the change can affect)", 0, 0)
+    previous_findings = validate_mod.load_findings(validate_mod.findings_path(plan.previous))
+    changed = incremental.changed_subjects(left + removed, came + added)
+    merged = incremental.MergedView(oxstore)
+    if previous_findings is None or changed is None:
+        report.validation = validate_mod.validate_store(merged, settings, report.files)
+        report.incremental["revalidated"] = "all"
+    else:
+        reaches = validate_mod.revalidation_reaches(validate_mod.load_shapes(base))
+        focus = validate_mod.affected_focus([ox.Store.read_only(str(plan.previous)), merged], changed, reaches)
+        report.validation = validate_mod.revalidate(merged, settings, previous_findings, focus)
+        report.incremental["revalidated"] = len(focus)
     report.timings["validate"] = time.perf_counter() - t
     _add_summary(oxstore, report.validation.summary_line())
     if not report.validation.conforms:
         failure = ValidationFailed(report.validation.summary_line())
         failure.validation = report.validation
         raise failure
+    validate_mod.save_findings(report.validation, validate_mod.findings_path(build_dir))
     oxstore.flush()
     t = time.perf_counter()
     if progress:

@@ -14,8 +14,11 @@ The previous build is copied (an Oxigraph checkpoint: hard links, instant), then
    reads the whole store whatever is bound (see reads_whole_store);
 4. the default graph (the merge of all named graphs) is patched: what left a graph and is in no graph any more
    goes, what came in is added;
-5. the whole store is validated again (validation restricted to the scope is not written yet: at size M it
-   takes 10 to 18 s, most of an incremental build);
+5. only the focus nodes whose validation results can differ are validated again: the subjects of the triples
+   that changed (in any named graph, derived ones included), the nodes pointing at them, and what the SPARQL
+   constraints' mg:revalidationReach selects from them, before and after the change (validate.affected_focus);
+   the previous build's other findings stand. Without the previous findings, or with a blank node among the
+   changed triples (VALUES cannot name it), the whole store is validated;
 6. the network index is rebuilt from the store.
 The result equals a full build's (tested); anything the increment cannot know (other rules, shapes, ontology,
 base, build date or munigraph version) makes the build a full one.
@@ -223,6 +226,19 @@ def reads_whole_store(text: str) -> bool:
     the whole scope; any other is run SCOPE_CHUNK values at a time, which the engine then looks up one by one
     (with 14,000 values at once it joins them with the whole store instead: 110 s against a few at size L)."""
     return bool(re.search(r"\{\s*SELECT\b|\bUNION\b", text, flags=re.IGNORECASE))
+
+
+# --- what to validate again -----------------------------------------------------------------
+
+def changed_subjects(before: list[ox.Quad], after: list[ox.Quad]) -> set[str] | None:
+    """The IRIs that are subjects of a quad in one list and not the other (what changed, graph by graph); None if
+    such a quad has a blank node (then the whole store is validated)."""
+    out = set()
+    for quad in set(before).symmetric_difference(after):
+        if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+            return None
+        out.add(quad.subject.value)
+    return out
 
 
 # --- the default graph ----------------------------------------------------------------------

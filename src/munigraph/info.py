@@ -80,6 +80,7 @@ def build_summary(report) -> dict:
             "conforms": report.validation.conforms,
             "violations": len(report.validation.violations),
             "warnings": len(report.validation.warnings),
+            "results": [f.as_dict() for f in report.validation.findings],
         } if report.validation else None,
         "seconds": {k: round(v, 3) for k, v in report.timings.items()},
         "incremental": getattr(report, "incremental", None),
@@ -97,7 +98,8 @@ def build_text(report) -> str:
         report.validation.summary_line() if report.validation else "",
         (f"incremental: re-did {', '.join(increment['changed'] + increment['added']) or 'nothing'}"
          + (f", removed {', '.join(increment['removed'])}" if increment['removed'] else "")
-         + f"; reused {increment['reused']} unchanged files; {increment['scope']} entities in scope") if increment else "",
+         + f"; reused {increment['reused']} unchanged files; {increment['scope']} entities in scope"
+         + (f"; re-validated {increment['revalidated']} focus nodes" if "revalidated" in increment else "")) if increment else "",
         "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()),
     ]
     return "\n".join(line for line in lines if line)

@@ -550,10 +550,14 @@ def compile_shapes(shapes: Graph, skip: Iterable = ()) -> list[Check]:
 # --- running -----------------------------------------------------------------------------------------------------------
 
 class _Run:
-    """Evaluation over one store: caches class closures and the values Python rejected."""
+    """Evaluation over one store: caches class closures and the values Python rejected.
+
+    `within` (a `VALUES ?this { ... }` block, or None for the whole store) restricts every check to those focus
+    nodes: what an incremental build re-validates (run_checks with `focus`)."""
 
     def __init__(self, oxstore: ox.Store):
         self.ox = oxstore
+        self.within: str | None = None
         self._closure: dict = {}
         self._rejected: dict = {}
         self._members: dict = {}
@@ -609,8 +613,15 @@ class _Run:
         return " UNION ".join("{ " + p + " }" for p in parts)
 
     def focus_nodes(self, targets: Targets, var: str = "?this") -> str:
-        """A sub-select of the distinct focus nodes, as `var`."""
+        """A sub-select of the distinct focus nodes, as `var` (only those `within`, when it is set)."""
+        if self.within is not None:
+            projection = var if var == "?this" else f"(?this AS {var})"
+            return f"{{ SELECT DISTINCT {projection} WHERE {{ {self.bound_targets(targets, self.within)} }} }}"
         return f"{{ SELECT DISTINCT {var} WHERE {{ {self.target_pattern(targets, var)} }} }}"
+
+    def _within(self, var: str) -> str:
+        """The `within` block for another variable, or nothing for the whole store."""
+        return "" if self.within is None else self.within.replace("VALUES ?this", f"VALUES {var}", 1) + " "
 
     def rejected(self, test: ValueTest, source: str, var: str) -> list:
         """The values of `var` in `source` that pySHACL rejects but the engine cannot tell (distinct, pyoxigraph)."""
@@ -712,13 +723,14 @@ class _Run:
             return (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} "
                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {check.count})")
         if check.kind == "max":   # candidates: any subject with too many values
-            return f"SELECT ?this WHERE {{ ?this {path} ?v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {check.count})"
-        source = f"?_src {path} ?v"
+            return (f"SELECT ?this WHERE {{ {self._within('?this')}?this {path} ?v }} "
+                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {check.count})")
+        source = f"{self._within('?_src')}?_src {path} ?v"
         if check.kind == "value":
             patterns, expr = self.bad(check.test, "?v", source, "?v")
         else:
             patterns, expr = "", self.or_bad(check.or_test, "?v", source, "?v")
-        return f"SELECT DISTINCT ?this ?v WHERE {{ ?this {path} ?v . {patterns} FILTER({expr}) }}"
+        return f"SELECT DISTINCT ?this ?v WHERE {{ {self._within('?this')}?this {path} ?v . {patterns} FILTER({expr}) }}"
 
     @staticmethod
     def filters_candidates(check: Check) -> bool:
@@ -756,7 +768,7 @@ class _Run:
         for p in targets.objects_of:
             parts.append(f"{values} FILTER EXISTS {{ {self.var('s')} <{p}> ?this }}")
         for _prefixes, select in targets.selects:
-            parts.append(bind_select(_THIS.sub("?this", select), values))
+            parts.append("{ " + bind_this(_THIS.sub("?this", select), values) + " }")
         return " UNION ".join("{ " + p + " }" for p in parts)
 
     def results(self, check: Check) -> list[ShaclResult]:
@@ -804,28 +816,51 @@ class _Run:
         return found
 
 
-_SELECT_HEAD = re.compile(r"(?is)^(\s*SELECT\s+(?:DISTINCT\s+)?\?this\s+WHERE\s*\{)")
+# a SELECT up to the brace that opens its WHERE group: its projection (and the optional WHERE) in between
+_SELECT_OPENING = re.compile(r"(?is)\bSELECT\b(?P<projection>[^{}]*?)\{")
 
 
-def bind_select(select: str, values: str) -> str:
-    """A SPARQL target's SELECT with VALUES for ?this put at the start of its WHERE group (a join, so the same
-    answers for those nodes), or, if the text has another shape, the SELECT as a sub-query joined with VALUES."""
-    if _SELECT_HEAD.match(select):
-        return "{ " + _SELECT_HEAD.sub(lambda m: m.group(1) + " " + values + " ", select, count=1) + " }"
-    return f"{values} {{ {select} }}"
+def bind_this(select: str, values: str) -> str:
+    """A SELECT (a SPARQL target or constraint, ?this free) with `values` (VALUES ?this {...}) put at the start of
+    the WHERE group of every SELECT in it that projects ?this, its sub-selects included: a join there gives the
+    same answers for those nodes as pre-binding ?this (SHACL 5.3.1), and the engine looks those nodes up instead
+    of evaluating the sub-select over the whole store. A sub-select that does not project ?this is left alone (a
+    join inside it would repeat its rows). If no SELECT projects ?this, the query is joined with `values` whole."""
+    found = False
+
+    def insert(match: re.Match) -> str:
+        nonlocal found
+        if not re.search(r"\?this\b", match.group("projection")):
+            return match.group(0)
+        found = True
+        return match.group(0) + " " + values + " "
+
+    bound = _SELECT_OPENING.sub(insert, select)
+    return bound if found else f"{values} {{ {select} }}"
 
 
-def run_checks(oxstore: ox.Store, checks: list[Check]) -> list[ShaclResult]:
+def focus_chunks(focus: list, size: int = 500):
+    """`VALUES ?this { ... }` blocks of at most `size` focus nodes (IRIs as text, or pyoxigraph terms)."""
+    nodes = sorted(str(n) if isinstance(n, ox.NamedNode) else f"<{n}>" for n in focus)
+    for k in range(0, len(nodes), size):
+        yield "VALUES ?this { " + " ".join(nodes[k:k + size]) + " }"
+
+
+def run_checks(oxstore: ox.Store, checks: list[Check], focus: list | None = None) -> list[ShaclResult]:
+    """The results of the checks over the whole store, or, with `focus` (IRIs), for those focus nodes only."""
     run = _Run(oxstore)
     results = []
-    min_one: dict[int, list[Check]] = {}
-    for check in checks:
-        if check.kind == "min" and check.count == 1:
-            min_one.setdefault(id(check.targets), []).append(check)
-        else:
-            results.extend(run.results(check))
-    for group in min_one.values():
-        results.extend(run.min_one_results(group))
+    for within in ([None] if focus is None else focus_chunks(focus)):
+        run.within = within
+        min_one: dict[int, list[Check]] = {}
+        for check in checks:
+            if check.kind == "min" and check.count == 1:
+                min_one.setdefault(id(check.targets), []).append(check)
+            else:
+                results.extend(run.results(check))
+        for group in min_one.values():
+            results.extend(run.min_one_results(group))
+    run.within = None
     return results
 
 

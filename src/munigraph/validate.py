@@ -199,12 +199,14 @@ def _name(labels: dict | None, term) -> str:
     return str(term)
 
 
-def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, labels: dict | None = None) -> list[tuple]:
+def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, labels: dict | None = None,
+                           focus: list | None = None) -> list[tuple]:
     """SPARQL-based constraints (SHACL 5) evaluated once over the whole graph on Oxigraph.
 
     Instead of pre-binding $this to each focus node in turn (what pyshacl does, one rdflib query per node),
     $this is left free and the solutions are kept for the shape's focus nodes. For queries that bind $this
     in their patterns, as all of ours do, the result is the same; the cost is one query per constraint.
+    With `focus` (IRIs), only those focus nodes: VALUES for ?this joined where the query binds it (bind_this).
     """
     found = []
     run = shacl_sparql._Run(oxstore)
@@ -216,13 +218,15 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
         for constraint in shapes.objects(shape, SH.sparql):
             if shapes.value(constraint, SH.deactivated) == Literal(True):
                 continue
-            select = str(shapes.value(constraint, SH.select))
-            query = _prefixes(shapes, constraint) + select.replace("$this", "?this")
+            select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
             severity = shapes.value(constraint, SH.severity) or shape_severity
             messages = list(shapes.objects(constraint, SH.message)) or list(shapes.objects(shape, SH.message))
-            solutions = oxstore.query(query, use_default_graph_as_union=True)
-            variables = solutions.variables
-            rows = [{v.value: sol[v] for v in variables if sol[v] is not None} for sol in solutions]
+            rows = []
+            for within in ([None] if focus is None else shacl_sparql.focus_chunks(focus)):
+                text = select if within is None else shacl_sparql.bind_this(select, within)
+                solutions = oxstore.query(_prefixes(shapes, constraint) + text, use_default_graph_as_union=True)
+                variables = solutions.variables
+                rows += [{v.value: sol[v] for v in variables if sol[v] is not None} for sol in solutions]
             rows = [row for row in rows if row.get("this") is not None]
             members = run.in_targets(targets, [row["this"] for row in rows]) if rows else set()
             for row in rows:
@@ -320,13 +324,13 @@ def pyshacl_core_results(oxstore: ox.Store, shapes: Graph) -> Graph:
     return results
 
 
-def sparql_core_results(oxstore: ox.Store, shapes: Graph) -> Graph:
-    """The core shapes validated on Oxigraph by the compiled SPARQL checks."""
-    return results_graph(shapes, shacl_sparql.run_checks(oxstore, core_checks(shapes)))
+def sparql_core_results(oxstore: ox.Store, shapes: Graph, focus: list | None = None) -> Graph:
+    """The core shapes validated on Oxigraph by the compiled SPARQL checks (for the `focus` nodes only, if given)."""
+    return results_graph(shapes, shacl_sparql.run_checks(oxstore, core_checks(shapes), focus))
 
 
-def _report(oxstore: ox.Store, settings: Settings, shapes: Graph, results: Graph) -> ValidationReport:
-    run_sparql_constraints(oxstore, shapes, results)
+def _report(oxstore: ox.Store, settings: Settings, shapes: Graph, results: Graph, focus: list | None = None) -> ValidationReport:
+    run_sparql_constraints(oxstore, shapes, results, focus=focus)
     names = _data_names()
     rows = []
     for result in results.subjects(SH.resultSeverity, None):
@@ -357,9 +361,13 @@ def _report(oxstore: ox.Store, settings: Settings, shapes: Graph, results: Graph
             message=str(messages[0]) if messages else "does not conform",
             files=files.get(focus, []) if isinstance(focus, URIRef) else [],
         ))
-    findings.sort(key=lambda f: (f.severity != "violation", f.shape, f.focus, f.path or "", f.value or "", f.message))
+    findings.sort(key=_finding_order)
     shapes_count = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     return ValidationReport(findings, results, shapes_count)
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (f.severity != "violation", f.shape, f.focus, f.path or "", f.value or "", f.message)
 
 
 def validate_with_pyshacl(oxstore: ox.Store, settings: Settings, files=None) -> ValidationReport:
@@ -368,14 +376,93 @@ def validate_with_pyshacl(oxstore: ox.Store, settings: Settings, files=None) -> 
     return _report(oxstore, settings, shapes, pyshacl_core_results(oxstore, shapes))
 
 
-def validate_store(oxstore: ox.Store, settings: Settings, files=None) -> ValidationReport:
+def validate_store(oxstore: ox.Store, settings: Settings, files=None, focus: list | None = None) -> ValidationReport:
     """Validate every graph of the store against ontology/shapes.ttl, on the store itself.
 
-    MUNIGRAPH_VALIDATOR=pyshacl validates the core shapes with pySHACL instead (the reference, for cross-checks)."""
+    With `focus` (IRIs), only those focus nodes are validated and the report holds their results alone (see
+    revalidate). MUNIGRAPH_VALIDATOR=pyshacl validates the core shapes with pySHACL instead (the reference, for
+    cross-checks), always over the whole store."""
     engine = os.environ.get("MUNIGRAPH_VALIDATOR", "sparql").strip().lower()
     if engine == "pyshacl":
         return validate_with_pyshacl(oxstore, settings, files)
     if engine not in ("", "sparql"):
         raise MunigraphError(f"MUNIGRAPH_VALIDATOR={engine}: use sparql (the default) or pyshacl")
     shapes = load_shapes(settings.base)
-    return _report(oxstore, settings, shapes, sparql_core_results(oxstore, shapes))
+    return _report(oxstore, settings, shapes, sparql_core_results(oxstore, shapes, focus), focus)
+
+
+# --- re-validating what a change can affect (incremental builds) ----------------------------------------------------
+
+def revalidation_reaches(shapes: Graph) -> list[str]:
+    """The mg:revalidationReach queries of the SPARQL constraints (prefixes included): each selects, for a node
+    ?changed whose triples changed, the focus nodes farther away whose result that change can alter."""
+    found = []
+    for shape in sparql_constraint_shapes(shapes):
+        for constraint in shapes.objects(shape, SH.sparql):
+            for reach in shapes.objects(constraint, URIRef(MG + "revalidationReach")):
+                found.append(_prefixes(shapes, constraint) + str(reach))
+    return found
+
+
+def affected_focus(stores: list, changed: set[str], reaches: list[str]) -> set[str]:
+    """The focus nodes whose results can differ after the triples of the `changed` IRIs changed: those nodes, the
+    subjects of triples pointing at them (a value's type, as sh:class and the reference checks read it), and what
+    each reach query selects, looked up in every store given (the store before the change and after: a reach
+    can run through a triple that only one of them has). Every check of ontology/shapes.ttl reads its focus
+    node's own triples and the types of their objects; the SPARQL constraints that read farther declare it."""
+    affected = set(changed)
+    for chunk in _chunks(sorted(changed)):
+        values = " ".join(f"<{iri}>" for iri in chunk)
+        # the stores' default graphs are the merge of their named graphs
+        queries = [(stores[-1:], f"SELECT DISTINCT ?this WHERE {{ VALUES ?changed {{ {values} }} ?this ?p ?changed }}")]
+        queries += [(stores, _bind_changed(reach, values)) for reach in reaches]
+        for where, query in queries:
+            for oxstore in where:
+                for sol in oxstore.query(query):
+                    if isinstance(sol["this"], ox.NamedNode):
+                        affected.add(sol["this"].value)
+    return affected
+
+
+def _bind_changed(reach: str, values: str) -> str:
+    """A reach query with ?changed bound to `values`, at the start of its WHERE group."""
+    return re.sub(r"(?is)(\bWHERE\s*\{)", lambda m: m.group(1) + f" VALUES ?changed {{ {values} }} ", reach, count=1)
+
+
+def revalidate(oxstore: ox.Store, settings: Settings, previous: list[Finding], focus: set[str]) -> ValidationReport:
+    """The report of the whole store from the previous build's findings and a validation of the `focus` nodes:
+    the previous findings about other focus nodes stand (nothing they read changed), those about the focus nodes
+    are replaced. The results graph holds the re-validated nodes' results alone. The kept findings' labels and
+    files are read again: a file's path is in mgg:meta, which no focus node points at."""
+    scoped = validate_store(oxstore, settings, focus=sorted(focus))
+    kept = [f for f in previous if f.focus not in focus]
+    nodes = [URIRef(f.focus) for f in kept if f.focus.startswith(("http:", "https:", "urn:"))]
+    labels, files = labels_of(oxstore, nodes), files_of(oxstore, nodes)
+    for f in kept:
+        if URIRef(f.focus) in files or f.files:
+            f.files = files.get(URIRef(f.focus), [])
+        f.focus_label = _label(labels, URIRef(f.focus), settings.languages) if f.focus.startswith(("http:", "https:", "urn:")) else f.focus
+    findings = sorted(kept + scoped.findings, key=_finding_order)
+    return ValidationReport(findings, scoped.results_graph, scoped.shapes_count)
+
+
+def findings_path(build_dir: Path) -> Path:
+    """Where a build's findings are kept: beside its network index (`<store>/index/<stamp>.findings.json`)."""
+    build_dir = Path(build_dir)
+    return build_dir.parent.parent / "index" / f"{build_dir.name}.findings.json"
+
+
+def save_findings(report: ValidationReport, path: Path) -> None:
+    """The findings of a build, for the next incremental build to start from (written atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(json.dumps([f.as_dict() for f in report.findings], ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_findings(path: Path) -> list[Finding] | None:
+    """The findings saved by save_findings, or None when there are none or they cannot be read."""
+    try:
+        return [Finding(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return None

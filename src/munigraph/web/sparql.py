@@ -240,9 +240,11 @@ class SparqlEndpoint:
             text = sparqltext.add_using(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
         except RefusedQuery as exc:
             return error(400, str(exc))
-        if isinstance(server.location, Path):  # the saved network index no longer describes the store
+        if isinstance(server.location, Path):  # the saved network index and findings no longer describe the store
             from ..network import drop_index
+            from ..validate import findings_path
             drop_index(server.location)
+            findings_path(server.location).unlink(missing_ok=True)
         try:
             await run_in_threadpool(server.executor.run, {"kind": "update", "text": text, "base_iri": endpoint_url(request)})
         except QueryTimeout as exc:
