@@ -63,3 +63,44 @@ def test_query_form():
 def test_bind_several_values_makes_one_row_each():
     out = bind("SELECT * WHERE { ?s ?p ?o }", {"c": [URIRef("http://e/a"), URIRef("http://e/b")], "d": None})
     assert "VALUES (?c ?d) { (<http://e/a> UNDEF) (<http://e/b> UNDEF) }" in out
+
+
+# --- bind_within: scope values inside sub-selects and UNION branches (incremental rules) ----------------------------
+
+BIND_WITHIN_DATA = """
+<urn:p1> <urn:partner> <urn:a> , <urn:b> ; <urn:start> "2001" , "1999" .
+<urn:p2> <urn:partner> <urn:a> , <urn:c> ; <urn:start> "2005" .
+<urn:p3> <urn:partner> <urn:b> , <urn:c> ; <urn:before> "2010" .
+"""
+
+BIND_WITHIN_QUERY = """
+SELECT ?p ?first ?n ?start WHERE {
+  { SELECT ?p (MIN(?s) AS ?first) WHERE { ?p <urn:start> ?s } GROUP BY ?p }
+  { SELECT (COUNT(*) AS ?n) WHERE { ?q <urn:partner> ?g } }
+  { ?p <urn:start> ?start } UNION { ?p <urn:before> ?start }
+  FILTER NOT EXISTS { ?p <urn:gone> ?x }
+}"""
+
+
+def test_bind_within_binds_the_parts_that_read_the_variable():
+    from munigraph.sparqltext import bind_within
+    block = "VALUES ?p { <urn:p1> }"
+    bound = bind_within(BIND_WITHIN_QUERY, "p", block)
+    # the WHERE group, the sub-select grouped by ?p, both UNION branches; not the count of all partners (which does
+    # not project ?p: a join there would change its count), nor the FILTER's group
+    assert bound.count(block) == 4
+    assert "{ SELECT (COUNT(*) AS ?n) WHERE { ?q" in bound and "NOT EXISTS { ?p" in bound
+
+
+@pytest.mark.parametrize("values", [["urn:p1"], ["urn:p2", "urn:p3"], ["urn:p1", "urn:p2", "urn:p3", "urn:none"]])
+def test_bind_within_gives_the_answers_of_the_whole_query_for_those_values(values):
+    import pyoxigraph as ox
+
+    from munigraph.sparqltext import bind_within
+    store = ox.Store()
+    store.load(BIND_WITHIN_DATA.encode(), format=ox.RdfFormat.TURTLE)
+    rows = lambda text: sorted(tuple(str(s[v]) for v in ("p", "first", "n", "start")) for s in store.query(text))  # noqa: E731
+    whole = [row for row in rows(BIND_WITHIN_QUERY) if row[0][1:-1] in values]
+    bound = rows(bind_within(BIND_WITHIN_QUERY, "p", "VALUES ?p { " + " ".join(f"<{v}>" for v in values) + " }"))
+    assert bound == whole and (whole or values == ["urn:none"])
+    assert all(row[2] == '"6"^^<http://www.w3.org/2001/XMLSchema#integer>' for row in bound)  # the unbound count

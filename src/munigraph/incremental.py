@@ -7,11 +7,11 @@ The previous build is copied (an Oxigraph checkpoint: hard links, instant), then
    was and as it is now. Every rule reads a bounded neighbourhood (see ontology/rules.ttl), so a derived triple can
    only change if its subject or object is in the scope, or it describes a derived node (an implied status
    change) that points into the scope;
-3. those derived triples are deleted and the rules are run again restricted to the scope (each rule once per
-   variable of its pattern, with VALUES binding that variable to SCOPE_CHUNK scope values at a time: Oxigraph
-   joins one VALUES block of thousands with the whole store), order by order. A rule with a UNION or a
-   sub-SELECT is run once with the whole scope: its VALUES stays outside the parts that read the store, so it
-   reads the whole store whatever is bound (see reads_whole_store);
+3. those derived triples are deleted and the rules are run again restricted to the scope, order by order: each
+   rule once per scope variable of its pattern, with VALUES binding that variable to SCOPE_CHUNK scope values
+   at a time (Oxigraph joins one VALUES block of thousands with the whole store), put at the top of the rule's
+   WHERE group and inside its sub-selects and UNION branches (sparqltext.bind_within: with VALUES at the top
+   alone Oxigraph evaluates those parts over the whole store);
 4. the default graph (the merge of all named graphs) is patched: what left a graph and is in no graph any more
    goes, what came in is added;
 5. only the focus nodes whose validation results can differ are validated again: the subjects of the triples
@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +42,7 @@ DERIVED = ox.NamedNode(DERIVED_GRAPH)
 META = ox.NamedNode(META_GRAPH)
 NETWORK_GRAPH = ox.NamedNode(MGG + "network")
 MAX_CHANGED_SHARE = 0.5  # above this share of changed data files a full build is as quick
-SCOPE_CHUNK = 100  # scope values bound per run of a rule (see reads_whole_store)
+SCOPE_CHUNK = 100  # scope values bound per run of a rule (see step 3 above)
 
 
 @dataclass
@@ -180,11 +179,10 @@ def run_scoped(store: ox.Store, rules: list, build_date: dt.date, scope: set[str
     from itertools import groupby
 
     from .rules import MAX_ROUNDS, XSD, reads_own_output, scoped_builtin
-    from .sparqltext import bind
-    from rdflib import URIRef
+    from .sparqltext import bind_within
 
     build_date_term = f'"{build_date.isoformat()}"^^<{XSD}date>'
-    terms = [URIRef(iri) for iri in sorted(scope)]
+    terms = [f"<{iri}>" for iri in sorted(scope)]
     counts: dict[str, int] = {}
     added: list[ox.Quad] = []
     for _, group in groupby(rules, key=lambda r: r.order):
@@ -200,9 +198,8 @@ def run_scoped(store: ox.Store, rules: list, build_date: dt.date, scope: set[str
                 else:
                     text = rule.construct.replace("$buildDate", build_date_term)
                     # the default graph alone: here it is already the merge of the named graphs (kept so step by step)
-                    size = len(terms) if reads_whole_store(text) else SCOPE_CHUNK
-                    batches = [store.query(bind(text, {name: terms[k:k + size]}))
-                               for name in rule.scope_variables for k in range(0, len(terms), size)]
+                    batches = [store.query(bind_within(text, name, f"VALUES ?{name} {{ {' '.join(terms[k:k + SCOPE_CHUNK])} }}"))
+                               for name in rule.scope_variables for k in range(0, len(terms), SCOPE_CHUNK)]
                 fresh = []
                 for batch in batches:
                     for t in batch:
@@ -218,14 +215,6 @@ def run_scoped(store: ox.Store, rules: list, build_date: dt.date, scope: set[str
             if new == 0:
                 break
     return added, counts
-
-
-def reads_whole_store(text: str) -> bool:
-    """Whether Oxigraph evaluates the rule from the whole store whatever is bound at its top: a sub-SELECT (its
-    aggregate) or a UNION (branches that start from a constant pattern). Such a rule is cheapest run once with
-    the whole scope; any other is run SCOPE_CHUNK values at a time, which the engine then looks up one by one
-    (with 14,000 values at once it joins them with the whole store instead: 110 s against a few at size L)."""
-    return bool(re.search(r"\{\s*SELECT\b|\bUNION\b", text, flags=re.IGNORECASE))
 
 
 # --- what to validate again -----------------------------------------------------------------

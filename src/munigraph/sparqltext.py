@@ -172,6 +172,56 @@ def bind(query: str, values: dict[str, Node | None]) -> str:
     return query[:insert_at] + block + query[insert_at:]
 
 
+def bind_within(query: str, var: str, block: str) -> str:
+    """`block` (a VALUES block for ?var) at the top of the query's WHERE group and, inside it, at the top of every
+    sub-select's WHERE group that projects ?var and of every UNION branch that mentions ?var, unless a sub-select
+    that does not project ?var encloses it.
+
+    For a query in which ?var is bound in every solution, each of these joins gives the same answers for those
+    values (a join distributes over UNION; a sub-select grouped by a projected ?var keeps the groups of those
+    values), and Oxigraph then looks the values up in every part, where VALUES at the top alone leaves sub-selects
+    and UNION branches to be evaluated over the whole store before the join."""
+    toks = significant(query)
+    frames: list[dict] = []   # open groups: kind, whether a sub-select projects ?var, whether ?var is in it
+    select_at: dict[int, set] = {}   # depth -> variables projected by a SELECT whose WHERE group is not open yet
+    inserts: list[int] = []
+    top_done = False
+    for k, tok in enumerate(toks):
+        depth = len(frames)
+        if tok.kind == "word" and tok.text.upper() == "SELECT":
+            select_at[depth] = set()
+        elif tok.kind == "var" or (tok.kind == "punct" and tok.text == "*"):
+            if depth in select_at:
+                select_at[depth].add(tok.text if tok.kind == "punct" else "?" + tok.text[1:])
+            elif tok.kind == "var" and tok.text[1:] == var:
+                for frame in frames:
+                    frame["mentions"] = True
+        if tok.kind == "punct" and tok.text == "{":
+            before = toks[k - 1].text.upper() if k and toks[k - 1].kind == "word" else ""
+            if depth in select_at:
+                projected = select_at.pop(depth)
+                kind, projects = "select", ("?" + var) in projected or "*" in projected
+            elif before == "UNION":
+                kind, projects = "union", None
+            elif before == "WHERE" and not top_done and depth == 0:
+                kind, projects, top_done = "where", None, True
+            else:
+                kind, projects = "other", None
+            frames.append({"kind": kind, "projects": projects, "mentions": False, "at": tok.start + 1,
+                           "outer_ok": all(f["projects"] is not False for f in frames)})
+        elif tok.kind == "punct" and tok.text == "}" and frames:
+            frame = frames.pop()
+            after = toks[k + 1].text.upper() if k + 1 < len(toks) and toks[k + 1].kind == "word" else ""
+            if frame["kind"] == "other" and after == "UNION":
+                frame["kind"] = "union"
+            eligible = frame["kind"] == "where" or (frame["kind"] == "select" and frame["projects"]) or frame["kind"] == "union"
+            if eligible and frame["mentions"] and frame["outer_ok"]:
+                inserts.append(frame["at"])
+    for at in sorted(inserts, reverse=True):
+        query = query[:at] + f" {block} " + query[at:]
+    return query
+
+
 class UpdateDatasetConflict(RefusedQuery):
     """using-graph-uri / using-named-graph-uri given for an update that has its own USING or WITH."""
 
