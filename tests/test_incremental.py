@@ -51,6 +51,15 @@ def assert_same_content(store_dir: Path, other_dir: Path) -> None:
     assert mine_blank == theirs_blank
 
 
+def assert_same_index(store_dir: Path, other_dir: Path) -> None:
+    """The saved network indexes hold the same partnerships and local governments (node numbers aside)."""
+    from munigraph.network import _read_saved, index_path
+    from munigraph.store import current_build
+    mine, theirs = (_read_saved(index_path(current_build(d)), None) for d in (store_dir, other_dir))
+    assert mine.nodes == theirs.nodes
+    assert mine.edges == theirs.edges
+
+
 # subject (an IRI or a blank node), predicate, and the graph at the end of the line
 BLANK_LINE = re.compile(rb"^(?:<[^>]*>|_:\S+) (?P<predicate><[^>]*>) .*?(?P<graph><[^>]*>)? \.$")
 
@@ -134,6 +143,8 @@ def test_one_changed_file_redoes_only_its_work_and_equals_a_full_build(generated
     assert 0 < increment["scope"] < 5000  # the changed file's neighbourhood, not the graph
     print(f"\nincremental build of M after one changed file: {report['seconds']} (the full build: {first['seconds']})")
     assert_same_content(store, root / "full")  # the full build of the same changed data
+    assert_same_index(store, root / "full")
+    assert increment["revalidated"] < increment["scope"]  # the focus nodes whose results the change can alter
     # and the answers follow the change
     found = run_cli("--store", str(store), "query", "--file", str(write_query(tmp_path)), "--format", "csv").csv()
     assert found == [{"start": "2003"}]
@@ -241,6 +252,7 @@ def test_a_changed_partnership_revalidates_the_ordinal_statements_about_its_part
     full = build(tmp_path / "full", data)
     assert increment["incremental"]["changed"] and 0 < increment["incremental"]["revalidated"] < 1000
     assert increment["validation"] == full["validation"]
+    assert_same_index(store, tmp_path / "full")
     ordinal = lambda report: [r["message"] for r in report["validation"]["results"] if r["shape"].endswith("#OrdinalShape")]  # noqa: E731
     assert ordinal(increment) != ordinal(first) and len(ordinal(increment)) == 1, (ordinal(first), ordinal(increment))
     assert before["incremental"]["up_to_date"]

@@ -352,8 +352,8 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
     oxstore.flush()
     t = time.perf_counter()
     if progress:
-        progress("indexing the partnership network", 0, 0)
-    network_mod.save_index(store_mod.EmbeddedStore(oxstore, build_dir), build_dir)
+        progress("indexing the partnership network (the scope's part)", 0, 0)
+    network_mod.update_index(store_mod.EmbeddedStore(oxstore, build_dir), plan.previous, build_dir, scope)
     report.timings["network_index"] = time.perf_counter() - t
 
 

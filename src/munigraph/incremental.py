@@ -19,7 +19,8 @@ The previous build is copied (an Oxigraph checkpoint: hard links, instant), then
    constraints' mg:revalidationReach selects from them, before and after the change (validate.affected_focus);
    the previous build's other findings stand. Without the previous findings, or with a blank node among the
    changed triples (VALUES cannot name it), the whole store is validated;
-6. the network index is rebuilt from the store.
+6. the network index is the previous one with the scope's partnerships and local governments read again
+   (network.update_index).
 The result equals a full build's (tested); anything the increment cannot know (other rules, shapes, ontology,
 base, build date or munigraph version) makes the build a full one.
 """

@@ -102,14 +102,21 @@ def _rows(store, query: str) -> list[tuple]:
     return [tuple(value or None for value in row) for row in reader]
 
 
-def fetch_index(store, around: str | None = None) -> NetworkIndex:
-    """Run the one projection query on any store (embedded or remote) and gather its rows by partnership and node."""
+def fetch_index(store, around: str | None = None, only: list[str] | None = None) -> NetworkIndex:
+    """Run the one projection query on any store (embedded or remote) and gather its rows by partnership and node.
+
+    `only` (IRIs) restricts it to those partnerships and local governments (what an incremental build refreshes)."""
     if around:
         target = term_text(URIRef(around))
-        around_p, around_g = AROUND_P % {"t": target}, AROUND_G % {"t": target}
+        restrictions = [(AROUND_P % {"t": target}, AROUND_G % {"t": target})]
+    elif only is not None:
+        iris = sorted(only)
+        restrictions = [(f"VALUES ?p {{ {values} }}", f"VALUES ?g {{ {values} }}")
+                        for k in range(0, len(iris), 200) for values in [" ".join(f"<{iri}>" for iri in iris[k:k + 200])]]
     else:
-        around_p = around_g = ""
-    rows = _rows(store, prefix_block() + INDEX_QUERY % {"around_p": around_p, "around_g": around_g})
+        restrictions = [("", "")]
+    rows = [row for around_p, around_g in restrictions
+            for row in _rows(store, prefix_block() + INDEX_QUERY % {"around_p": around_p, "around_g": around_g})]
     index = NetworkIndex()
     edges, nodes = index.edges, index.nodes
 
@@ -172,9 +179,35 @@ def index_path(build_dir: Path) -> Path:
 
 def save_index(store, build_dir: Path) -> Path:
     """Write the index of `store` beside its build, atomically (a partial file is never taken for an index)."""
+    return _write_index(fetch_index(store), build_dir)
+
+
+def update_index(store, previous_build: Path, build_dir: Path, scope: set[str]) -> Path:
+    """The previous build's index with the partnerships and local governments of an incremental build's scope read
+    again from `store` (and the governments of the scope's places and countries, whose coordinates and codes the
+    index holds); the whole index from the store when the previous one cannot be read."""
+    path = index_path(previous_build)
+    index = _read_saved(path, None) if path.is_file() else None
+    if index is None:
+        return save_index(store, build_dir)
+    refresh = set(scope)
+    iris = sorted(scope)
+    for k in range(0, len(iris), 200):
+        values = " ".join(f"<{iri}>" for iri in iris[k:k + 200])
+        refresh |= {row[0] for row in _rows(store, prefix_block() + f"""SELECT DISTINCT ?g WHERE {{ VALUES ?c {{ {values} }}
+                        {{ ?g mg:country ?c }} UNION {{ ?g mg:governs ?c }} }}""") if row[0]}
+    for iri in refresh:
+        index.edges.pop(iri, None)
+        index.nodes.pop(iri, None)
+    fresh = fetch_index(store, only=sorted(refresh))
+    index.edges.update(fresh.edges)
+    index.nodes.update(fresh.nodes)
+    return _write_index(index, build_dir)
+
+
+def _write_index(index: NetworkIndex, build_dir: Path) -> Path:
     import sqlite3
 
-    index = fetch_index(store)
     path = index_path(build_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")

@@ -173,23 +173,32 @@ def bind(query: str, values: dict[str, Node | None]) -> str:
 
 
 def bind_within(query: str, var: str, block: str) -> str:
-    """`block` (a VALUES block for ?var) at the top of the query's WHERE group and, inside it, at the top of every
-    sub-select's WHERE group that projects ?var and of every UNION branch that mentions ?var, unless a sub-select
-    that does not project ?var encloses it.
+    """`block` (a VALUES block for ?var) at the top of every group of the query's WHERE clause that mentions ?var:
+    the WHERE group itself, UNION branches, OPTIONAL, GRAPH and nested groups, and the WHERE groups of sub-selects
+    that project ?var; not inside a sub-select that does not project ?var (a join there would repeat its rows),
+    nor inside EXISTS or MINUS, nor in a CONSTRUCT template or a VALUES data block.
 
-    For a query in which ?var is bound in every solution, each of these joins gives the same answers for those
-    values (a join distributes over UNION; a sub-select grouped by a projected ?var keeps the groups of those
-    values), and Oxigraph then looks the values up in every part, where VALUES at the top alone leaves sub-selects
-    and UNION branches to be evaluated over the whole store before the join."""
+    For a query in which ?var is bound in every solution, as a rule's scope variable is, each of these joins gives
+    the same answers for those values: every group on the way down already binds ?var to one of them, a join
+    distributes over UNION, an OPTIONAL part can only join rows with the same value, and a sub-select grouped by
+    a projected ?var keeps the groups of those values. Oxigraph then looks the values up in every part, where
+    VALUES at the top alone leaves sub-selects, UNION branches and OPTIONAL parts to be evaluated over the whole
+    store before the join."""
     toks = significant(query)
     frames: list[dict] = []   # open groups: kind, whether a sub-select projects ?var, whether ?var is in it
     select_at: dict[int, set] = {}   # depth -> variables projected by a SELECT whose WHERE group is not open yet
     inserts: list[int] = []
-    top_done = False
+    in_where = False   # past the top-level WHERE keyword (before it: a CONSTRUCT template)
+    values_next = False   # the next "{" opens a VALUES data block
     for k, tok in enumerate(toks):
         depth = len(frames)
-        if tok.kind == "word" and tok.text.upper() == "SELECT":
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "SELECT":
             select_at[depth] = set()
+        elif word == "WHERE" and depth == 0:
+            in_where = True
+        elif word == "VALUES":
+            values_next = True
         elif tok.kind == "var" or (tok.kind == "punct" and tok.text == "*"):
             if depth in select_at:
                 select_at[depth].add(tok.text if tok.kind == "punct" else "?" + tok.text[1:])
@@ -198,24 +207,22 @@ def bind_within(query: str, var: str, block: str) -> str:
                     frame["mentions"] = True
         if tok.kind == "punct" and tok.text == "{":
             before = toks[k - 1].text.upper() if k and toks[k - 1].kind == "word" else ""
-            if depth in select_at:
-                projected = select_at.pop(depth)
-                kind, projects = "select", ("?" + var) in projected or "*" in projected
-            elif before == "UNION":
-                kind, projects = "union", None
-            elif before == "WHERE" and not top_done and depth == 0:
-                kind, projects, top_done = "where", None, True
+            if values_next:
+                kind, values_next = "data", False
+            elif depth in select_at:
+                kind = "select" if ("?" + var) in select_at[depth] or "*" in select_at[depth] else "closed"
+                del select_at[depth]
+            elif before in ("EXISTS", "MINUS") or (depth == 0 and not in_where):
+                kind = "closed"
+            elif k + 1 < len(toks) and toks[k + 1].kind == "word" and toks[k + 1].text.upper() == "SELECT":
+                kind = "wrapper"   # the braces around a sub-select: nothing may come before its SELECT
             else:
-                kind, projects = "other", None
-            frames.append({"kind": kind, "projects": projects, "mentions": False, "at": tok.start + 1,
-                           "outer_ok": all(f["projects"] is not False for f in frames)})
+                kind = "group"
+            open_ok = all(f["kind"] in ("group", "select", "wrapper") for f in frames)
+            frames.append({"kind": kind, "mentions": False, "at": tok.start + 1, "ok": open_ok and kind in ("group", "select")})
         elif tok.kind == "punct" and tok.text == "}" and frames:
             frame = frames.pop()
-            after = toks[k + 1].text.upper() if k + 1 < len(toks) and toks[k + 1].kind == "word" else ""
-            if frame["kind"] == "other" and after == "UNION":
-                frame["kind"] = "union"
-            eligible = frame["kind"] == "where" or (frame["kind"] == "select" and frame["projects"]) or frame["kind"] == "union"
-            if eligible and frame["mentions"] and frame["outer_ok"]:
+            if frame["ok"] and frame["mentions"]:
                 inserts.append(frame["at"])
     for at in sorted(inserts, reverse=True):
         query = query[:at] + f" {block} " + query[at:]
