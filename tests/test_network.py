@@ -183,7 +183,8 @@ def test_saved_index_gives_the_same_network_as_the_query(store, options):
 
 
 def test_index_follows_the_builds(tmp_path):
-    """Each build saves its own index; a failed build leaves the previous one; removed builds lose theirs."""
+    """Each build saves its own index (and its findings); a failed build leaves the previous ones; removed builds
+    lose theirs."""
     from conftest import FIXTURES, ROOT, run_cli
     from munigraph.store import current_build
     store = tmp_path / "store"
@@ -194,13 +195,14 @@ def test_index_follows_the_builds(tmp_path):
     bad.mkdir()
     (bad / "broken.ttl").write_text("<a> <b> .\n")
     assert run_cli("--store", str(store), "build", "--data", str(ROOT / "data"), "--data", str(bad)).code != 0
-    assert sorted(p.name for p in (store / "index").iterdir()) == [first.name]
+    findings = first.name.replace(".network.sqlite", ".findings.json")
+    assert sorted(p.name for p in (store / "index").iterdir()) == [findings, first.name]
     run_cli("--store", str(store), "build", "--full", check=True)
     run_cli("--store", str(store), "build", "--full", check=True)
     second = net.index_path(current_build(store))
     # the store keeps the current build and the one before it, and the index of each, nothing else
     assert len(list((store / "builds").iterdir())) == 2 and not first.exists() and second.is_file()
-    assert len(list((store / "index").iterdir())) == 2
+    assert len(list((store / "index").iterdir())) == 4 and not (first.parent / findings).exists()
 
 
 def test_without_the_index_the_query_answers(tmp_path):
@@ -234,5 +236,7 @@ def test_an_update_through_the_server_is_seen_by_the_network_commands(tmp_path):
     finally:
         server.stop()
     assert not net.index_path(current_build(store)).exists()
+    from munigraph.validate import findings_path
+    assert not findings_path(current_build(store)).exists()  # the next incremental build validates everything
     after = json.loads(run_cli("--store", str(store), "network", "stats", "--format", "json", check=True).out)
     assert after["edges"] == before["edges"] + 1

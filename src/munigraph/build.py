@@ -364,7 +364,9 @@ def _add_summary(oxstore: ox.Store, line: str) -> None:
 
 
 def count_per_graph_of(oxstore: ox.Store, graphs: list[str]) -> dict[str, int]:
-    return {g: sum(1 for _ in oxstore.quads_for_pattern(None, None, None, ox.NamedNode(g))) for g in graphs}
+    """Counted by the engine (a Python loop over the 2.6 million derived quads of an L store took 20 s)."""
+    return {g: int(next(iter(oxstore.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")))["n"].value)
+            for g in graphs}
 
 
 def check(settings: Settings, data_paths: list[Path] | None = None, progress: Progress | None = None,

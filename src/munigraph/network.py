@@ -48,7 +48,9 @@ SELECT ?p ?x ?start ?end ?status ?changeStatus ?changeDate ?until ?address ?g ?l
   UNION { %(around_p)s GRAPH ?source { ?p mg:partner ?anyPartner } ?source prov:wasDerivedFrom/mg:address ?address . }
   UNION {
     %(around_g)s
-    ?g a ?class . VALUES ?class { mg:LocalGovernment mg:RegionalGovernment }
+    # (a UNION of the two classes rather than VALUES for ?class: with ?g bound by VALUES, Oxigraph joins a
+    # VALUES of classes with every government of the store)
+    { ?g a mg:LocalGovernment } UNION { ?g a mg:RegionalGovernment }
     OPTIONAL { ?g rdfs:label ?label . BIND(LANG(?label) AS ?labelLang) }
     OPTIONAL { ?g mg:country/mg:countryCode ?country }
     OPTIONAL { ?g mg:governs ?place . ?place mg:latitude ?lat ; mg:longitude ?lon }
