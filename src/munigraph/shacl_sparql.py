@@ -589,11 +589,15 @@ class _Run:
             return None
         return " ".join(f"<{c}>" for c in closure)
 
-    def instance_of(self, node: str, cls) -> str:
+    def instance_of(self, node: str, cls, bound: bool = False) -> str:
         """A pattern: `node` has rdf:type cls or a subclass of it."""
         values = self._classes_values(cls)
         if values is None:
             return f"{node} <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}>"
+        if bound or self.within is not None:
+            # the node is bound: one type look-up per class (with VALUES for the class, Oxigraph joins every
+            # instance of those classes in the store with the bound nodes)
+            return " UNION ".join(f"{{ {node} <{RDF.type}> {c} }}" for c in values.split())
         t = self.var("t")
         return f"{node} <{RDF.type}> {t} . VALUES {t} {{ {values} }}"
 
@@ -762,7 +766,7 @@ class _Run:
         if targets.nodes:
             parts.append(f"{values} VALUES ?this {{ {' '.join(_sparql_term(n) for n in targets.nodes)} }}")
         for cls in targets.classes:
-            parts.append(f"{values} {self.instance_of('?this', cls)}")
+            parts.append(f"{values} {self.instance_of('?this', cls, bound=True)}")
         for p in targets.subjects_of:
             parts.append(f"{values} FILTER EXISTS {{ ?this <{p}> {self.var('o')} }}")
         for p in targets.objects_of:

@@ -215,6 +215,11 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
         # every focus node of the shape.
         targets = shacl_sparql._targets(shapes, shape)
         shape_severity = shapes.value(shape, SH.severity) or SH.Violation
+        shape_focus = focus
+        if focus is not None:  # only the given nodes that are focus nodes of this shape (often none)
+            shape_focus = sorted(n.value for n in run.in_targets(targets, [ox.NamedNode(iri) for iri in focus]))
+            if not shape_focus:
+                continue
         for constraint in shapes.objects(shape, SH.sparql):
             if shapes.value(constraint, SH.deactivated) == Literal(True):
                 continue
@@ -222,7 +227,7 @@ def run_sparql_constraints(oxstore: ox.Store, shapes: Graph, results: Graph, lab
             severity = shapes.value(constraint, SH.severity) or shape_severity
             messages = list(shapes.objects(constraint, SH.message)) or list(shapes.objects(shape, SH.message))
             rows = []
-            for within in ([None] if focus is None else shacl_sparql.focus_chunks(focus)):
+            for within in ([None] if shape_focus is None else shacl_sparql.focus_chunks(shape_focus)):
                 text = select if within is None else shacl_sparql.bind_this(select, within)
                 solutions = oxstore.query(_prefixes(shapes, constraint) + text, use_default_graph_as_union=True)
                 variables = solutions.variables
