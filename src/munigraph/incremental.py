@@ -2,9 +2,9 @@
 
 The previous build is copied (an Oxigraph checkpoint: hard links, instant), then:
 1. the named graphs of changed, added and removed files are replaced (only those files are parsed);
-2. the *scope* is computed: the entities named in the old or new version of those graphs, the partnerships they
-   take part in (with their status changes) and the local governments of those partnerships, on the store as it
-   was and as it is now. Every rule reads a bounded neighbourhood (see ontology/rules.ttl), so a derived triple can
+2. the *scope* is computed: the entities named in the old or new version of those graphs, the partnerships among
+   them or with a status change among them, and those partnerships' status changes and local governments, on the
+   store as it was and as it is now (see expand). Every rule reads a bounded neighbourhood (see ontology/rules.ttl), so a derived triple can
    only change if its subject or object is in the scope, or it describes a derived node (an implied status
    change) that points into the scope;
 3. those derived triples are deleted and the rules are run again restricted to the scope, order by order: each
@@ -131,24 +131,34 @@ def graph_terms(store: ox.Store, graph: str, base: str) -> set[str]:
 
 
 def expand(store: ox.Store, seeds: set[str], base: str) -> set[str]:
-    """The seeds, the partnerships among them or with a partner or a status change among them, those partnerships'
-    status changes and partners (entities under the base only). Reads the default graph, the merge."""
-    if not seeds:
-        return set()
-    values = " ".join(f"<{iri}>" for iri in sorted(seeds))
+    """The seeds, the partnerships among them or with a status change among them, and those partnerships' status
+    changes and partners (entities under the base only). Reads the default graph, the merge.
+
+    Not the other partnerships of a local government among the seeds: what the rules derive about a partnership
+    reads only the partnership and its status changes, and what they derive about a government (its
+    mg:twinnedWith links, its mg:activePartnerCount) is derived again from the government itself, which is in
+    the scope (see ontology/rules.ttl: a rule that derives something about a partnership from its partners'
+    data would need them back)."""
+    # (SCOPE_CHUNK values per query: with all of them in one VALUES, Oxigraph joins them with the whole store)
     partnerships = set()
-    for pattern in (f"VALUES ?p {{ {values} }} ?p a <{MG}Partnership> .",
-                    f"VALUES ?x {{ {values} }} ?p <{MG}partner> ?x .",
-                    f"VALUES ?x {{ {values} }} ?p <{MG}statusChange> ?x ."):
-        partnerships |= {s["p"].value for s in store.query(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
+    for values in _values(seeds):
+        for pattern in (f"VALUES ?p {{ {values} }} ?p a <{MG}Partnership> .",
+                        f"VALUES ?x {{ {values} }} ?p <{MG}statusChange> ?x ."):
+            partnerships |= {s["p"].value for s in store.query(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
     out = set(seeds) | partnerships
-    if partnerships:
-        values = " ".join(f"<{iri}>" for iri in sorted(partnerships))
+    for values in _values(partnerships):
         for s in store.query(f"""SELECT DISTINCT ?x WHERE {{ VALUES ?p {{ {values} }}
                                    {{ ?p <{MG}partner> ?x }} UNION {{ ?p <{MG}statusChange> ?x }} }}"""):
             if s["x"].value.startswith(base):
                 out.add(s["x"].value)
     return out
+
+
+def _values(iris: set[str]):
+    """The IRIs as VALUES text, SCOPE_CHUNK at a time."""
+    ordered = sorted(iris)
+    for k in range(0, len(ordered), SCOPE_CHUNK):
+        yield " ".join(f"<{iri}>" for iri in ordered[k:k + SCOPE_CHUNK])
 
 
 def delete_derived(store: ox.Store, scope: set[str]) -> list[ox.Quad]:
