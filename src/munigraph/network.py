@@ -185,12 +185,15 @@ def save_index(store, build_dir: Path) -> Path:
 
 
 def update_index(store, previous_build: Path, build_dir: Path, scope: set[str]) -> Path:
-    """The previous build's index with the partnerships and local governments of an incremental build's scope read
-    again from `store` (and the governments of the scope's places and countries, whose coordinates and codes the
-    index holds); the whole index from the store when the previous one cannot be read."""
-    path = index_path(previous_build)
-    index = _read_saved(path, None) if path.is_file() else None
-    if index is None:
+    """A copy of the previous build's index with the partnerships and local governments of an incremental build's
+    scope read again from `store` (and the governments of the scope's places and countries, whose coordinates and
+    codes the index holds); the whole index from the store when the previous one cannot be used. New nodes get
+    new numbers, so the file differs from a full build's in its numbering only."""
+    import shutil
+    import sqlite3
+
+    previous = index_path(previous_build)
+    if not previous.is_file() or _saved_version(previous) != str(INDEX_VERSION):
         return save_index(store, build_dir)
     refresh = set(scope)
     iris = sorted(scope)
@@ -198,13 +201,54 @@ def update_index(store, previous_build: Path, build_dir: Path, scope: set[str]) 
         values = " ".join(f"<{iri}>" for iri in iris[k:k + 200])
         refresh |= {row[0] for row in _rows(store, prefix_block() + f"""SELECT DISTINCT ?g WHERE {{ VALUES ?c {{ {values} }}
                         {{ ?g mg:country ?c }} UNION {{ ?g mg:governs ?c }} }}""") if row[0]}
-    for iri in refresh:
-        index.edges.pop(iri, None)
-        index.nodes.pop(iri, None)
     fresh = fetch_index(store, only=sorted(refresh))
-    index.edges.update(fresh.edges)
-    index.nodes.update(fresh.nodes)
-    return _write_index(index, build_dir)
+    path = index_path(build_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    shutil.copyfile(previous, tmp)
+    db = sqlite3.connect(tmp)
+    try:
+        ids = dict(db.execute("SELECT iri, id FROM nodes"))
+        next_id = max(ids.values(), default=-1) + 1
+
+        def node_id(iri: str) -> int:
+            nonlocal next_id
+            if iri not in ids:
+                db.execute("INSERT INTO nodes (id, iri) VALUES (?, ?)", (next_id, iri))
+                ids[iri], next_id = next_id, next_id + 1
+            return ids[iri]
+
+        db.executemany("DELETE FROM edges WHERE partnership = ?", ((iri,) for iri in sorted(refresh)))
+        for iri in sorted(refresh):  # described again, or no longer described (the row stays for the edges)
+            d = fresh.nodes.get(iri)
+            if d is not None:
+                db.execute("UPDATE nodes SET country = ?, lat = ?, lon = ?, labels = ? WHERE id = ?",
+                           (d.get("country"), d.get("lat"), d.get("lon"), json.dumps(d["labels"], ensure_ascii=False, sort_keys=True), node_id(iri)))
+            elif iri in ids:
+                db.execute("UPDATE nodes SET country = NULL, lat = NULL, lon = NULL, labels = NULL WHERE id = ?", (ids[iri],))
+        db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            (p, node_id(e["partners"][0]), node_id(e["partners"][1]), e["start"], e["end"], e["status"],
+             json.dumps(e["history"]), " ".join(e["sources"]))
+            for p, e in sorted(fresh.edges.items()) if len(e["partners"]) == 2])
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _saved_version(path: Path) -> str | None:
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = db.execute("SELECT value FROM info WHERE key = 'version'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return found[0] if found else None
 
 
 def _write_index(index: NetworkIndex, build_dir: Path) -> Path:

@@ -851,8 +851,23 @@ def focus_chunks(focus: list, size: int = 500):
 
 
 def run_checks(oxstore: ox.Store, checks: list[Check], focus: list | None = None) -> list[ShaclResult]:
-    """The results of the checks over the whole store, or, with `focus` (IRIs), for those focus nodes only."""
+    """The results of the checks over the whole store, or, with `focus` (IRIs), for those focus nodes only: each
+    node shape's checks then run for the given nodes that are its focus nodes, and not at all when none is."""
     run = _Run(oxstore)
+    if focus is None:
+        return _run_group(run, checks, None)
+    by_targets: dict[int, list[Check]] = {}
+    for check in checks:
+        by_targets.setdefault(id(check.targets), []).append(check)
+    nodes = [ox.NamedNode(n) if isinstance(n, str) else n for n in focus]
+    results = []
+    for group in by_targets.values():
+        members = run.in_targets(group[0].targets, nodes)
+        results += _run_group(run, group, sorted(members, key=str)) if members else []
+    return results
+
+
+def _run_group(run: _Run, checks: list[Check], focus: list | None) -> list[ShaclResult]:
     results = []
     for within in ([None] if focus is None else focus_chunks(focus)):
         run.within = within
