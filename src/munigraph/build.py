@@ -223,12 +223,7 @@ def _build_into(build_dir: Path, report: BuildReport, settings: Settings, progre
         progress("validating", 0, 0)
     report.validation = validate_mod.validate_store(incremental.MergedView(oxstore), settings, report.files)
     report.timings["validate"] = time.perf_counter() - t
-    _add_summary(oxstore, report.validation.summary_line())
-    if not report.validation.conforms:
-        failure = ValidationFailed(report.validation.summary_line())
-        failure.validation = report.validation
-        raise failure
-    validate_mod.save_findings(report.validation, validate_mod.findings_path(build_dir))
+    _keep_validation(oxstore, report.validation, build_dir)
     oxstore.flush()
     oxstore.optimize()
     # The network index: what `network`, `suggest` and `plot` read instead of querying the whole graph each time.
@@ -343,18 +338,24 @@ def _build_incrementally(build_dir: Path, plan: "incremental.Plan", report: Buil
         report.validation = validate_mod.revalidate(merged, settings, previous_findings, focus)
         report.incremental["revalidated"] = len(focus)
     report.timings["validate"] = time.perf_counter() - t
-    _add_summary(oxstore, report.validation.summary_line())
-    if not report.validation.conforms:
-        failure = ValidationFailed(report.validation.summary_line())
-        failure.validation = report.validation
-        raise failure
-    validate_mod.save_findings(report.validation, validate_mod.findings_path(build_dir))
+    _keep_validation(oxstore, report.validation, build_dir)
     oxstore.flush()
     t = time.perf_counter()
     if progress:
         progress("indexing the partnership network (the scope's part)", 0, 0)
     network_mod.update_index(store_mod.EmbeddedStore(oxstore, build_dir), plan.previous, build_dir, scope)
     report.timings["network_index"] = time.perf_counter() - t
+
+
+def _keep_validation(oxstore: ox.Store, validation, build_dir: Path) -> None:
+    """The summary line into mgg:meta; a failure if the store does not conform; else the findings saved beside the
+    build, for the next incremental build to start from."""
+    _add_summary(oxstore, validation.summary_line())
+    if not validation.conforms:
+        failure = ValidationFailed(validation.summary_line())
+        failure.validation = validation
+        raise failure
+    validate_mod.save_findings(validation, validate_mod.findings_path(build_dir))
 
 
 def _add_summary(oxstore: ox.Store, line: str) -> None:

@@ -4,9 +4,9 @@ The previous build is copied (an Oxigraph checkpoint: hard links, instant), then
 1. the named graphs of changed, added and removed files are replaced (only those files are parsed);
 2. the *scope* is computed: the entities named in the old or new version of those graphs, the partnerships among
    them or with a status change among them, and those partnerships' status changes and local governments, on the
-   store as it was and as it is now (see expand). Every rule reads a bounded neighbourhood (see ontology/rules.ttl), so a derived triple can
-   only change if its subject or object is in the scope, or it describes a derived node (an implied status
-   change) that points into the scope;
+   store as it was and as it is now (see expand). Every rule reads a bounded neighbourhood (see
+   ontology/rules.ttl), so a derived triple can only change if its subject or object is in the scope, or it
+   describes a derived node (an implied status change) that points into the scope;
 3. those derived triples are deleted and the rules are run again restricted to the scope, order by order: each
    rule once per scope variable of its pattern, with VALUES binding that variable to SCOPE_CHUNK scope values
    at a time (Oxigraph joins one VALUES block of thousands with the whole store), put at the top of the rule's

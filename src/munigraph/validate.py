@@ -441,12 +441,13 @@ def revalidate(oxstore: ox.Store, settings: Settings, previous: list[Finding], f
     files are read again: a file's path is in mgg:meta, which no focus node points at."""
     scoped = validate_store(oxstore, settings, focus=sorted(focus))
     kept = [f for f in previous if f.focus not in focus]
-    nodes = [URIRef(f.focus) for f in kept if f.focus.startswith(("http:", "https:", "urn:"))]
+    iris = {f.focus for f in kept if f.focus.startswith(("http:", "https:", "urn:"))}  # (not blank nodes)
+    nodes = [URIRef(iri) for iri in sorted(iris)]
     labels, files = labels_of(oxstore, nodes), files_of(oxstore, nodes)
     for f in kept:
-        if URIRef(f.focus) in files or f.files:
+        if f.focus in iris:
             f.files = files.get(URIRef(f.focus), [])
-        f.focus_label = _label(labels, URIRef(f.focus), settings.languages) if f.focus.startswith(("http:", "https:", "urn:")) else f.focus
+            f.focus_label = _label(labels, URIRef(f.focus), settings.languages)
     findings = sorted(kept + scoped.findings, key=_finding_order)
     return ValidationReport(findings, scoped.results_graph, scoped.shapes_count)
 
